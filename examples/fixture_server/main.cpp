@@ -1,0 +1,147 @@
+// The fixture server the end-to-end tests and benchmarks run against. At /engine.io/ it is a
+// raw Engine.IO server that echoes every message back on the same session.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <charconv>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "socketio/engine.hpp"
+
+namespace {
+
+struct fixture_options {
+  std::uint16_t port = 3000;
+  unsigned threads = 1;
+  socketio::engine_options engine;
+  std::string deny_param;
+};
+
+[[noreturn]] void usage(std::string_view problem) {
+  std::cerr
+      << "socketio-fixture-server: " << problem << "\n"
+      << "usage: socketio-fixture-server [--port N] [--ping-interval MS] [--ping-timeout MS]\n"
+         "  [--max-payload BYTES] [--threads N] [--upgrade-timeout MS]\n"
+         "  [--transports polling,websocket] [--no-upgrades] [--cors-origin ORIGIN]...\n"
+         "  [--cors-credentials] [--deny-param NAME] [--initial-header 'Name: value']...\n";
+  std::exit(2);
+}
+
+unsigned long long number(std::string_view flag, std::string_view text) {
+  unsigned long long value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size()) {
+    usage(std::string(flag) + " needs a non-negative integer");
+  }
+  return value;
+}
+
+fixture_options parse(int argc, char** argv) {
+  fixture_options o;
+  o.engine.ping_interval = std::chrono::milliseconds(300);
+  o.engine.ping_timeout = std::chrono::milliseconds(200);
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view flag = argv[i];
+    auto value = [&]() -> std::string_view {
+      if (i + 1 >= argc) usage(std::string(flag) + " needs a value");
+      return argv[++i];
+    };
+    if (flag == "--port") {
+      const auto p = number(flag, value());
+      if (p > 65535) usage("--port out of range");
+      o.port = static_cast<std::uint16_t>(p);
+    } else if (flag == "--ping-interval") {
+      o.engine.ping_interval = std::chrono::milliseconds(number(flag, value()));
+    } else if (flag == "--ping-timeout") {
+      o.engine.ping_timeout = std::chrono::milliseconds(number(flag, value()));
+    } else if (flag == "--upgrade-timeout") {
+      o.engine.upgrade_timeout = std::chrono::milliseconds(number(flag, value()));
+    } else if (flag == "--max-payload") {
+      o.engine.max_payload = number(flag, value());
+    } else if (flag == "--threads") {
+      o.threads = static_cast<unsigned>(number(flag, value()));
+      if (o.threads == 0 || o.threads > 256) usage("--threads must be 1..256");
+    } else if (flag == "--transports") {
+      const std::string_view list = value();
+      o.engine.allow_polling = list.find("polling") != std::string_view::npos;
+      o.engine.allow_websocket = list.find("websocket") != std::string_view::npos;
+    } else if (flag == "--no-upgrades") {
+      o.engine.allow_upgrades = false;
+    } else if (flag == "--cors-origin") {
+      o.engine.cors.enabled = true;
+      o.engine.cors.origins.emplace_back(value());
+    } else if (flag == "--cors-credentials") {
+      o.engine.cors.enabled = true;
+      o.engine.cors.credentials = true;
+    } else if (flag == "--deny-param") {
+      o.deny_param = value();
+    } else if (flag == "--initial-header") {
+      const std::string_view h = value();
+      const auto colon = h.find(':');
+      if (colon == std::string_view::npos) usage("--initial-header needs 'Name: value'");
+      std::string_view v = h.substr(colon + 1);
+      while (!v.empty() && v.front() == ' ')
+        v.remove_prefix(1);
+      o.engine.initial_headers.emplace_back(std::string(h.substr(0, colon)), std::string(v));
+    } else {
+      usage("unknown flag " + std::string(flag));
+    }
+  }
+  if (!o.deny_param.empty()) {
+    o.engine.allow_request =
+        [name = o.deny_param](const socketio::request_info& r) -> std::optional<std::string> {
+      if (r.query_param(name)) return std::string("denied");
+      return std::nullopt;
+    };
+  }
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const fixture_options options = parse(argc, argv);
+  boost::asio::io_context ioc(static_cast<int>(options.threads));
+
+  socketio::engine::server engine(ioc, options.engine);
+  engine.on_connection([](socketio::engine::socket s) {
+    // Echo: text as text, binary as binary, on the same session.
+    s.on_message([s](bool binary, std::string_view data) {
+      if (binary) {
+        s.send_binary(data);
+      } else {
+        s.send(data);
+      }
+    });
+  });
+
+  std::uint16_t port = 0;
+  try {
+    port = engine.listen(options.port, "127.0.0.1");
+  } catch (const std::exception& e) {
+    std::cerr << "socketio-fixture-server: cannot listen on port " << options.port << ": "
+              << e.what() << '\n';
+    return 1;
+  }
+
+  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code, int) {
+    engine.close();
+    ioc.stop();
+  });
+
+  std::cout << "listening " << port << std::endl;
+
+  std::vector<std::thread> workers;
+  for (unsigned i = 1; i < options.threads; ++i)
+    workers.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : workers)
+    t.join();
+  return 0;
+}

@@ -1,0 +1,85 @@
+// A raw Engine.IO v4 server: sessions over HTTP long-polling and WebSocket.
+// Socket.IO runs on top of it; it is also usable on its own.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "socketio/options.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace socketio {
+namespace detail {
+class session;
+class endpoint;
+class http_listener;
+}  // namespace detail
+
+namespace engine {
+
+/// A cheap, copyable handle to one Engine.IO session. It does not keep the session alive:
+/// once the session has closed, sends return false. Every member is safe from any thread.
+class socket {
+ public:
+  socket() = default;
+  explicit socket(std::shared_ptr<detail::session> s);
+
+  /// The session id (20 URL-safe characters). Empty for a default-constructed handle.
+  const std::string& id() const { return id_; }
+
+  /// Queues a text message. Returns false when the session is gone or closing.
+  bool send(std::string_view text) const;
+  /// Queues a binary message.
+  bool send_binary(std::string_view bytes) const;
+
+  /// Closes the session ("forced close"): queued packets are flushed first.
+  void close() const;
+
+  /// Handlers run on the session's strand, one at a time. Set them inside the connection
+  /// handler: packets that arrive before are not replayed. `data` is valid during the call.
+  void on_message(std::function<void(bool binary, std::string_view data)> handler) const;
+  void on_close(std::function<void(std::string_view reason)> handler) const;
+
+  /// The handshake request.
+  const request_info& request() const;
+
+ private:
+  std::weak_ptr<detail::session> session_;
+  std::string id_;
+};
+
+/// Serves Engine.IO on `options.path`. The host runs the io_context on as many threads as it
+/// likes. Public members are safe from any thread.
+class server {
+ public:
+  server(boost::asio::io_context& ioc, engine_options options = {});
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  /// Called on the new session's strand, before any of its packets are handled.
+  void on_connection(std::function<void(socket)> handler);
+
+  /// Listens on address:port (port 0 picks a free one) and returns the bound port.
+  /// Throws boost::system::system_error when it cannot listen.
+  std::uint16_t listen(std::uint16_t port, const std::string& address = "0.0.0.0");
+
+  /// Stops accepting and closes every session.
+  void close();
+
+  /// Number of open sessions.
+  std::size_t client_count() const;
+
+ private:
+  std::shared_ptr<detail::endpoint> endpoint_;
+  std::shared_ptr<detail::http_listener> listener_;
+};
+
+}  // namespace engine
+}  // namespace socketio

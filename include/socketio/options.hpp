@@ -1,0 +1,76 @@
+// Plain option aggregates. Every default is the Node reference server's unless noted.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace socketio {
+
+/// A request as the server saw it: owned copies, safe to keep.
+struct request_info {
+  std::string method;
+  std::string url;  // path and query, as sent
+  /// Header names in lower case, in arrival order.
+  std::vector<std::pair<std::string, std::string>> headers;
+  /// Decoded query parameters, in arrival order.
+  std::vector<std::pair<std::string, std::string>> query;
+  std::string remote_address;
+  bool secure = false;
+  std::chrono::system_clock::time_point time;
+
+  /// First header with this (lower-case) name, or nullptr.
+  const std::string* header(std::string_view name) const;
+  /// First query parameter with this name, or nullptr.
+  const std::string* query_param(std::string_view name) const;
+};
+
+/// Cross-origin resource sharing. Off by default: no Access-Control-* headers at all.
+struct cors_options {
+  bool enabled = false;
+  /// Allowed origins; "*" allows any origin (sent as `*`). Empty with enabled = "*".
+  std::vector<std::string> origins;
+  /// Optional predicate instead of the list: the request Origin is echoed when it returns true.
+  std::function<bool(std::string_view origin)> allow_origin;
+  bool credentials = false;
+  std::string methods = "GET,HEAD,PUT,PATCH,POST,DELETE";
+  /// Empty: echo the preflight's Access-Control-Request-Headers.
+  std::string allowed_headers;
+  std::string exposed_headers;
+  std::optional<int> max_age_seconds;
+};
+
+/// Options of the Engine.IO layer.
+struct engine_options {
+  /// Served by prefix; "/engine.io/" for a raw engine, "/socket.io/" under Socket.IO.
+  std::string path = "/engine.io/";
+  std::chrono::milliseconds ping_interval{25000};
+  std::chrono::milliseconds ping_timeout{20000};
+  std::chrono::milliseconds upgrade_timeout{10000};
+  /// maxHttpBufferSize: the largest POST body or WebSocket message accepted, in bytes.
+  std::size_t max_payload = 1'000'000;
+  bool allow_polling = true;
+  bool allow_websocket = true;
+  bool allow_upgrades = true;
+  cors_options cors;
+  /// Runs for each handshake request. Return nullopt to accept, or a message to refuse it
+  /// (403 `{"code":4,"message":...}` on polling, HTTP 400 on a WebSocket upgrade).
+  /// Called on an I/O thread; it must not block.
+  std::function<std::optional<std::string>(const request_info&)> allow_request;
+  /// Extra headers on every handshake response (polling 200 and WebSocket 101).
+  std::vector<std::pair<std::string, std::string>> initial_headers;
+  /// Time allowed for a request's headers to arrive, and for an idle keep-alive connection
+  /// (not Node's: Node's http server uses 60 s for headers).
+  std::chrono::milliseconds request_timeout{10000};
+  /// Bounds on each session's outbound queue (not in Node, whose queue is unbounded). A session
+  /// that reaches either bound drops volatile packets and is otherwise closed with
+  /// "transport error": a stalled reader cannot grow memory without limit.
+  std::size_t max_queued_packets = 100'000;
+  std::size_t max_queued_bytes = 64u << 20;
+};
+
+}  // namespace socketio

@@ -1,0 +1,14 @@
+// CORS response headers, following the npm `cors` middleware the reference uses
+// (PROTOCOL.md 1.12).
+#pragma once
+
+#include "engineio/http_exchange.hpp"
+#include "socketio/options.hpp"
+
+namespace socketio::detail {
+
+/// Headers for any response to this request (empty when CORS is off). `preflight` adds the
+/// OPTIONS-only ones (methods, allowed headers, max age).
+header_list cors_headers(const cors_options& cors, const http_exchange& request, bool preflight);
+
+}  // namespace socketio::detail

@@ -1,0 +1,397 @@
+#include "engineio/endpoint.hpp"
+
+#include <boost/asio/strand.hpp>
+
+#include <iostream>
+
+#include "engineio/cors.hpp"
+#include "engineio/random_id.hpp"
+#include "engineio/url_query.hpp"
+#include "engineio/ws_frame.hpp"
+
+namespace socketio::detail {
+
+namespace {
+
+std::string_view error_message(int code) {
+  switch (code) {
+    case 0:
+      return "Transport unknown";
+    case 1:
+      return "Session ID unknown";
+    case 2:
+      return "Bad handshake method";
+    case 3:
+      return "Bad request";
+    case 4:
+      return "Forbidden";
+    case 5:
+      return "Unsupported protocol version";
+    default:
+      return "Bad request";
+  }
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (const char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          static constexpr char hex[] = "0123456789abcdef";
+          out += "\\u00";
+          out.push_back(hex[(c >> 4) & 0xF]);
+          out.push_back(hex[c & 0xF]);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+// The reference refuses header values with characters outside TAB, SP-~ and 0x80-0xFF.
+bool has_illegal_header_chars(std::string_view value) {
+  for (const char ch : value) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c != '\t' && (c < 0x20 || c == 0x7F)) return true;
+  }
+  return false;
+}
+
+bool header_contains_token(std::string_view value, std::string_view token) {
+  // Case-insensitive search of a comma-separated token list (e.g. "keep-alive, Upgrade").
+  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    const auto comma = value.find(',', start);
+    std::string_view item = value.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
+      item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
+      item.remove_suffix(1);
+    if (item.size() == token.size()) {
+      bool same = true;
+      for (std::size_t i = 0; i < item.size() && same; ++i)
+        same = lower(item[i]) == token[i];
+      if (same) return true;
+    }
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+endpoint::endpoint(boost::asio::any_io_executor executor, engine_options options)
+    : executor_(std::move(executor)), options_(std::move(options)) {
+  // The reference normalises the path to exactly one trailing slash.
+  while (!options_.path.empty() && options_.path.back() == '/')
+    options_.path.pop_back();
+  options_.path.push_back('/');
+}
+
+void endpoint::set_connection_handler(connection_handler h) {
+  on_connection_ = std::move(h);
+}
+
+http_reply endpoint::error_reply(int code, std::string message) {
+  http_reply r;
+  r.status = code == 4 ? 403 : 400;
+  r.content_type = "application/json";
+  r.body = "{\"code\":" + std::to_string(code) + ",\"message\":";
+  append_json_string(r.body, message.empty() ? error_message(code) : std::string_view(message));
+  r.body.push_back('}');
+  return r;
+}
+
+session_limits endpoint::limits() const {
+  session_limits l;
+  l.ping_interval = options_.ping_interval;
+  l.ping_timeout = options_.ping_timeout;
+  l.upgrade_timeout = options_.upgrade_timeout;
+  l.max_queued_packets = options_.max_queued_packets;
+  l.max_queued_bytes = options_.max_queued_bytes;
+  return l;
+}
+
+void endpoint::refuse_upgrade(const std::shared_ptr<http_exchange>& exchange,
+                              std::string_view message) {
+  // PROTOCOL.md 1.5: a refused upgrade is a raw HTTP 400 with the message as text/html.
+  http_reply r;
+  r.status = 400;
+  r.content_type = "text/html";
+  r.body = std::string(message);
+  r.close_connection = true;
+  exchange->reply(std::move(r));
+}
+
+void endpoint::handle(const std::shared_ptr<http_exchange>& exchange) {
+  const std::string_view method = exchange->method();
+  const bool upgrade = exchange->is_websocket_upgrade();
+  const bool preflight = method == "OPTIONS" && options_.cors.enabled;
+  exchange->set_common_headers(cors_headers(options_.cors, *exchange, preflight));
+  if (preflight) {
+    http_reply r;
+    r.status = 204;
+    exchange->reply(std::move(r));
+    return;
+  }
+
+  const query_list query = parse_query(exchange->target());
+  const std::string* transport = find_param(query, "transport");
+  const bool transport_ok =
+      transport != nullptr && ((*transport == "polling" && options_.allow_polling) ||
+                               (*transport == "websocket" && options_.allow_websocket));
+  auto refuse = [&](int code, std::string message = {}) {
+    if (upgrade) {
+      refuse_upgrade(exchange, message.empty() ? error_message(code) : std::string_view(message));
+    } else {
+      exchange->reply(error_reply(code, std::move(message)));
+    }
+  };
+  if (!transport_ok) return refuse(0);
+  if (exchange->has_header("origin") && has_illegal_header_chars(exchange->header("origin"))) {
+    return refuse(3);
+  }
+  const std::string* eio = find_param(query, "EIO");
+  const bool eio4 = eio != nullptr && *eio == "4";
+
+  if (const std::string* sid = find_param(query, "sid")) {
+    auto s = find(*sid);
+    if (!s) return refuse(1);
+    const auto current =
+        s->current_transport() == transport_type::polling ? "polling" : "websocket";
+    if (!upgrade && *transport != current) return refuse(3);
+    if (!eio4) return refuse(3);
+    serve_existing(exchange, s, upgrade);
+    return;
+  }
+
+  if (method != "GET") return refuse(2);
+  const bool websocket = *transport == "websocket";
+  if (websocket && !upgrade) return refuse(3);
+
+  request_info request;
+  request.method = std::string(method);
+  request.url = std::string(exchange->target());
+  request.headers = exchange->all_headers();
+  request.query = query;
+  request.remote_address = exchange->remote_address();
+  request.time = std::chrono::system_clock::now();
+  if (options_.allow_request) {
+    std::optional<std::string> denial;
+    try {
+      denial = options_.allow_request(request);
+    } catch (const std::exception& e) {
+      report("allow_request threw: ", e.what());
+      denial = std::string(error_message(4));
+    }
+    if (denial) {
+      return upgrade ? refuse_upgrade(exchange, *denial)
+                     : exchange->reply(error_reply(4, std::move(*denial)));
+    }
+  }
+  if (!eio4) return refuse(5);
+  handshake(exchange, websocket, std::move(request));
+}
+
+void endpoint::serve_existing(const std::shared_ptr<http_exchange>& exchange,
+                              const std::shared_ptr<session>& s, bool upgrade) {
+  const std::string_view method = exchange->method();
+  if (upgrade) {
+    std::string response = upgrade_response(*exchange, false, {});
+    if (response.empty()) return refuse_upgrade(exchange, "Bad request");
+    std::string leftover;
+    auto socket = exchange->take_socket(leftover);
+    auto ws = std::make_shared<ws_transport>(std::move(socket), s->strand(), options_.max_payload,
+                                             std::move(leftover));
+    s->probe(std::move(ws), std::move(response));
+    return;
+  }
+  if (method == "GET") {
+    s->poll_get(exchange);
+    return;
+  }
+  if (method != "POST") {
+    // PROTOCOL.md 1.5: other methods on a valid sid get an empty 500; the session lives on.
+    http_reply r;
+    r.status = 500;
+    exchange->reply(std::move(r));
+    return;
+  }
+  if (exchange->header("content-type").starts_with("application/octet-stream")) {
+    // EIO4 polling bodies are text; a binary body is a transport error (PROTOCOL.md 1.3).
+    http_reply r;
+    r.status = 400;
+    r.close_connection = true;
+    exchange->reply(std::move(r));
+    s->fail("transport error");
+    return;
+  }
+  if (!s->begin_post()) {
+    http_reply r;
+    r.status = 400;
+    r.close_connection = true;
+    exchange->reply(std::move(r));
+    s->fail("transport error");
+    return;
+  }
+  if (const auto length = exchange->content_length(); length && *length > options_.max_payload) {
+    s->end_post();
+    http_reply r;
+    r.status = 413;
+    r.close_connection = true;
+    exchange->reply(std::move(r));
+    return;
+  }
+  exchange->read_body(options_.max_payload,
+                      [s, exchange](std::optional<std::string> body, bool too_large) {
+                        if (!body) {
+                          s->end_post();
+                          if (too_large) {
+                            // The reference answers 413 and keeps the session (1.6).
+                            http_reply r;
+                            r.status = 413;
+                            r.close_connection = true;
+                            exchange->reply(std::move(r));
+                          }
+                          return;
+                        }
+                        s->poll_post(std::move(*body), exchange);
+                      });
+}
+
+std::string endpoint::open_packet_json(const std::string& sid, bool websocket) const {
+  // Exactly these five keys, in this order (PROTOCOL.md 1.4).
+  std::string out = "{\"sid\":\"";
+  out += sid;
+  out += "\",\"upgrades\":";
+  out += (!websocket && options_.allow_upgrades && options_.allow_websocket) ? "[\"websocket\"]"
+                                                                             : "[]";
+  out += ",\"pingInterval\":" + std::to_string(options_.ping_interval.count());
+  out += ",\"pingTimeout\":" + std::to_string(options_.ping_timeout.count());
+  out += ",\"maxPayload\":" + std::to_string(options_.max_payload);
+  out += '}';
+  return out;
+}
+
+std::string endpoint::upgrade_response(const http_exchange& exchange, bool with_initial_headers,
+                                       const header_list& common) const {
+  if (!header_contains_token(exchange.header("connection"), "upgrade")) return {};
+  if (exchange.header("sec-websocket-version") != "13") return {};
+  const std::string_view key = exchange.header("sec-websocket-key");
+  if (key.empty()) return {};
+  std::string r =
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Accept: ";
+  r += ws_accept_key(key);
+  r += "\r\n";
+  for (const auto& [name, value] : common)
+    r += name + ": " + value + "\r\n";
+  if (with_initial_headers) {
+    for (const auto& [name, value] : options_.initial_headers)
+      r += name + ": " + value + "\r\n";
+  }
+  r += "\r\n";
+  return r;
+}
+
+void endpoint::handshake(const std::shared_ptr<http_exchange>& exchange, bool websocket,
+                         request_info request) {
+  std::string response;
+  if (websocket) {
+    response = upgrade_response(*exchange, true,
+                                cors_headers(options_.cors, *exchange, /*preflight=*/false));
+    if (response.empty()) return refuse_upgrade(exchange, "Bad request");
+  }
+  std::string id = make_random_id();
+  auto s =
+      std::make_shared<session>(weak_from_this(), boost::asio::make_strand(executor_), id,
+                                websocket ? transport_type::websocket : transport_type::polling,
+                                limits(), std::move(request));
+  {
+    std::lock_guard lock(mutex_);
+    sessions_.emplace(id, s);
+  }
+  auto on_open = [weak_self = weak_from_this(), s] {
+    auto self = weak_self.lock();
+    if (!self || !self->on_connection_) return;
+    try {
+      self->on_connection_(s);
+    } catch (const std::exception& e) {
+      self->report("connection handler threw: ", e.what());
+    }
+  };
+  const std::string open_json = open_packet_json(id, websocket);
+  if (websocket) {
+    std::string leftover;
+    auto socket = exchange->take_socket(leftover);
+    auto ws = std::make_shared<ws_transport>(std::move(socket), s->strand(), options_.max_payload,
+                                             std::move(leftover));
+    s->start_websocket(std::move(ws), std::move(response),
+                       make_message(packet_type::open, false, open_json), std::move(on_open));
+    return;
+  }
+  // The session starts (and its handler runs) before the handshake reply is sent, so the
+  // client's next request always finds it ready.
+  s->start_polling(std::move(on_open));
+  http_reply r;
+  r.content_type = "text/plain; charset=UTF-8";
+  r.body = "0" + open_json;
+  r.headers.emplace_back("cache-control", "no-store");
+  for (const auto& h : options_.initial_headers)
+    r.headers.push_back(h);
+  exchange->reply(std::move(r));
+}
+
+std::shared_ptr<session> endpoint::find(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  const auto it = sessions_.find(id);
+  return it == sessions_.end() ? nullptr : it->second;
+}
+
+void endpoint::remove_session(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  sessions_.erase(id);
+}
+
+std::size_t endpoint::session_count() const {
+  std::lock_guard lock(mutex_);
+  return sessions_.size();
+}
+
+void endpoint::close_all() {
+  std::vector<std::shared_ptr<session>> all;
+  {
+    std::lock_guard lock(mutex_);
+    all.reserve(sessions_.size());
+    for (const auto& [id, s] : sessions_)
+      all.push_back(s);
+  }
+  for (const auto& s : all)
+    s->close();
+}
+
+void endpoint::report(std::string_view what, std::string_view detail) const {
+  std::cerr << "socketio: " << what << detail << '\n';
+}
+
+}  // namespace socketio::detail

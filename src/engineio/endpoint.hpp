@@ -1,0 +1,64 @@
+// The Engine.IO endpoint for one path: request validation (PROTOCOL.md 1.5), handshakes, and
+// routing of polling requests and WebSocket upgrades to their sessions.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "engineio/http_exchange.hpp"
+#include "engineio/session.hpp"
+#include "socketio/options.hpp"
+
+namespace socketio::detail {
+
+class endpoint : public std::enable_shared_from_this<endpoint> {
+ public:
+  using connection_handler = std::function<void(const std::shared_ptr<session>&)>;
+
+  endpoint(boost::asio::any_io_executor executor, engine_options options);
+
+  const engine_options& options() const { return options_; }
+
+  /// Runs on the new session's strand before it handles any packet.
+  void set_connection_handler(connection_handler h);
+
+  /// Handles one request whose path starts with options().path. On the connection's strand.
+  void handle(const std::shared_ptr<http_exchange>& exchange);
+
+  std::shared_ptr<session> find(const std::string& id) const;
+  void remove_session(const std::string& id);
+  std::size_t session_count() const;
+  /// Closes every session (server shutdown).
+  void close_all();
+
+  /// Reports a problem that is not the peer's fault (a throwing handler) on stderr.
+  void report(std::string_view what, std::string_view detail) const;
+
+  /// `{"code":N,"message":...}` with status 400 (403 for code 4).
+  static http_reply error_reply(int code, std::string message = {});
+
+ private:
+  void handshake(const std::shared_ptr<http_exchange>& exchange, bool websocket,
+                 request_info request);
+  void refuse_upgrade(const std::shared_ptr<http_exchange>& exchange, std::string_view message);
+  void serve_existing(const std::shared_ptr<http_exchange>& exchange,
+                      const std::shared_ptr<session>& s, bool upgrade);
+  std::string open_packet_json(const std::string& sid, bool websocket) const;
+  /// The 101 response for a validated upgrade request, or empty if the request is not one.
+  std::string upgrade_response(const http_exchange& exchange, bool with_initial_headers,
+                               const header_list& common) const;
+  session_limits limits() const;
+
+  boost::asio::any_io_executor executor_;
+  engine_options options_;
+  connection_handler on_connection_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<session>> sessions_;
+};
+
+}  // namespace socketio::detail

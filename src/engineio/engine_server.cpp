@@ -1,0 +1,100 @@
+#include <boost/asio/io_context.hpp>
+
+#include "engineio/endpoint.hpp"
+#include "engineio/http_listener.hpp"
+#include "engineio/session.hpp"
+#include "socketio/engine.hpp"
+
+namespace socketio {
+
+const std::string* request_info::header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (k == name) return &v;
+  }
+  return nullptr;
+}
+
+const std::string* request_info::query_param(std::string_view name) const {
+  for (const auto& [k, v] : query) {
+    if (k == name) return &v;
+  }
+  return nullptr;
+}
+
+namespace engine {
+
+namespace {
+
+detail::message_ptr text_message(std::string_view data, bool binary) {
+  return detail::make_message(detail::packet_type::message, binary, std::string(data));
+}
+
+}  // namespace
+
+socket::socket(std::shared_ptr<detail::session> s)
+    : session_(s), id_(s ? s->id() : std::string{}) {}
+
+bool socket::send(std::string_view text) const {
+  const auto s = session_.lock();
+  if (!s) return false;
+  s->send(text_message(text, false));
+  return true;
+}
+
+bool socket::send_binary(std::string_view bytes) const {
+  const auto s = session_.lock();
+  if (!s) return false;
+  s->send(text_message(bytes, true));
+  return true;
+}
+
+void socket::close() const {
+  if (const auto s = session_.lock()) s->close();
+}
+
+void socket::on_message(std::function<void(bool, std::string_view)> handler) const {
+  if (const auto s = session_.lock()) s->set_message_handler(std::move(handler));
+}
+
+void socket::on_close(std::function<void(std::string_view)> handler) const {
+  if (const auto s = session_.lock()) s->set_close_handler(std::move(handler));
+}
+
+const request_info& socket::request() const {
+  static const request_info empty;
+  const auto s = session_.lock();
+  // The request lives as long as the session; a gone session yields an empty one.
+  return s ? s->request() : empty;
+}
+
+server::server(boost::asio::io_context& ioc, engine_options options)
+    : endpoint_(std::make_shared<detail::endpoint>(ioc.get_executor(), std::move(options))),
+      listener_(std::make_shared<detail::http_listener>(
+          ioc, std::vector<std::shared_ptr<detail::endpoint>>{endpoint_})) {}
+
+server::~server() {
+  close();
+}
+
+void server::on_connection(std::function<void(socket)> handler) {
+  endpoint_->set_connection_handler(
+      [handler = std::move(handler)](const std::shared_ptr<detail::session>& s) {
+        handler(socket(s));
+      });
+}
+
+std::uint16_t server::listen(std::uint16_t port, const std::string& address) {
+  return listener_->listen(address, port);
+}
+
+void server::close() {
+  listener_->close();
+  endpoint_->close_all();
+}
+
+std::size_t server::client_count() const {
+  return endpoint_->session_count();
+}
+
+}  // namespace engine
+}  // namespace socketio

@@ -1,0 +1,56 @@
+#include "engineio/http_listener.hpp"
+
+#include <boost/asio/strand.hpp>
+
+#include "engineio/endpoint.hpp"
+#include "engineio/http_connection.hpp"
+
+namespace socketio::detail {
+
+http_listener::http_listener(boost::asio::io_context& ioc,
+                             std::vector<std::shared_ptr<endpoint>> endpoints)
+    : ioc_(ioc), acceptor_(ioc), endpoints_(std::move(endpoints)) {}
+
+std::uint16_t http_listener::listen(const std::string& address, std::uint16_t port) {
+  const boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address(address), port);
+  acceptor_.open(ep.protocol());
+  acceptor_.set_option(boost::asio::socket_base::reuse_address(true));
+  acceptor_.bind(ep);
+  acceptor_.listen(boost::asio::socket_base::max_listen_connections);
+  const auto bound = acceptor_.local_endpoint().port();
+  accept();
+  return bound;
+}
+
+void http_listener::close() {
+  boost::asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+    boost::system::error_code ec;
+    self->acceptor_.close(ec);
+  });
+}
+
+std::shared_ptr<endpoint> http_listener::route(std::string_view path) const {
+  for (const auto& ep : endpoints_) {
+    // Matched by prefix of the path, as the reference does (PROTOCOL.md 1.1).
+    if (path.starts_with(ep->options().path)) return ep;
+  }
+  return nullptr;
+}
+
+void http_listener::accept() {
+  acceptor_.async_accept(boost::asio::make_strand(ioc_), [self = shared_from_this()](
+                                                             boost::system::error_code ec,
+                                                             boost::asio::ip::tcp::socket socket) {
+    if (ec == boost::asio::error::operation_aborted || !self->acceptor_.is_open()) return;
+    if (!ec) {
+      const auto timeout = self->endpoints_.empty()
+                               ? std::chrono::milliseconds(10000)
+                               : self->endpoints_.front()->options().request_timeout;
+      serve_http_connection(std::move(socket), self, timeout);
+    }
+    // Transient accept errors (EMFILE, ECONNABORTED) must not stop the server.
+    self->accept();
+  });
+}
+
+}  // namespace socketio::detail

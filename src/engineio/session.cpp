@@ -1,0 +1,250 @@
+#include "engineio/session.hpp"
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+#include <exception>
+
+#include "engineio/endpoint.hpp"
+
+namespace socketio::detail {
+
+namespace {
+
+template <std::size_t... I>
+std::array<boost::asio::steady_timer, sizeof...(I)> make_timers(const strand_type& strand,
+                                                                std::index_sequence<I...>) {
+  return {((void)I, boost::asio::steady_timer(strand))...};
+}
+
+const message_ptr& probe_answer() {
+  static const message_ptr pong = make_message(packet_type::pong, false, "probe");
+  return pong;
+}
+
+http_reply text_reply(std::string body) {
+  http_reply r;
+  r.content_type = "text/plain; charset=UTF-8";
+  r.body = std::move(body);
+  r.headers.emplace_back("cache-control", "no-store");
+  return r;
+}
+
+}  // namespace
+
+session::session(std::weak_ptr<endpoint> owner, strand_type strand, std::string id,
+                 transport_type initial, session_limits limits, request_info request)
+    : owner_(std::move(owner)),
+      strand_(std::move(strand)),
+      id_(std::move(id)),
+      request_(std::move(request)),
+      state_(*this, initial, limits),
+      transport_(initial),
+      timers_(make_timers(strand_, std::make_index_sequence<4>{})) {}
+
+session::~session() = default;
+
+template <class F>
+void session::on_strand(F&& f) {
+  boost::asio::dispatch(
+      strand_, [self = shared_from_this(), f = std::forward<F>(f)]() mutable { f(*self); });
+}
+
+void session::send(message_ptr m, bool is_volatile) {
+  on_strand([m = std::move(m), is_volatile](session& s) mutable {
+    s.state_.send(std::move(m), is_volatile);
+  });
+}
+
+void session::close() {
+  on_strand([](session& s) { s.state_.close(); });
+}
+
+void session::fail(std::string reason) {
+  on_strand([reason = std::move(reason)](session& s) { s.state_.fail(reason); });
+}
+
+void session::start_polling(std::function<void()> on_open) {
+  on_strand([on_open = std::move(on_open)](session& s) {
+    s.state_.start();
+    if (on_open) on_open();
+  });
+}
+
+void session::start_websocket(std::shared_ptr<ws_transport> ws, std::string handshake,
+                              message_ptr open_packet, std::function<void()> on_open) {
+  on_strand([ws = std::move(ws), handshake = std::move(handshake),
+             open_packet = std::move(open_packet), on_open = std::move(on_open)](session& s) {
+    s.websocket_ = ws;
+    ws->start(s.shared_from_this(), handshake);
+    s.state_.send(open_packet);
+    s.state_.start();
+    if (on_open) on_open();
+  });
+}
+
+void session::poll_get(std::shared_ptr<http_exchange> exchange) {
+  on_strand([exchange = std::move(exchange)](session& s) mutable {
+    if (s.state_.current_phase() == session_state::phase::closed) {
+      exchange->reply(endpoint::error_reply(1));
+      return;
+    }
+    if (s.state_.poll_parked()) {
+      s.state_.on_poll_get();  // overlap: answers the parked GET `1` and closes the session
+      http_reply r;
+      r.status = 400;
+      exchange->reply(std::move(r));
+      return;
+    }
+    s.parked_get_ = exchange;
+    s.state_.on_poll_get();
+    if (s.parked_get_ == exchange) {
+      exchange->watch_abort([weak = s.weak_from_this(), raw = exchange.get()] {
+        if (auto self = weak.lock()) {
+          self->on_strand([raw](session& s2) {
+            if (s2.parked_get_.get() != raw) return;  // answered meanwhile
+            s2.parked_get_.reset();
+            s2.state_.on_poll_aborted();
+          });
+        }
+      });
+    }
+  });
+}
+
+void session::poll_post(std::string body, std::shared_ptr<http_exchange> exchange) {
+  on_strand([body = std::move(body), exchange = std::move(exchange)](session& s) {
+    s.state_.on_poll_body(body);
+    s.end_post();
+    // PROTOCOL.md 1.6: the body is dispatched before `ok` goes out, even when it closed the
+    // session with a parse error.
+    http_reply r;
+    r.content_type = "text/html";
+    r.body = "ok";
+    r.headers.emplace_back("cache-control", "no-store");
+    exchange->reply(std::move(r));
+  });
+}
+
+void session::probe(std::shared_ptr<ws_transport> ws, std::string handshake) {
+  on_strand([ws = std::move(ws), handshake = std::move(handshake)](session& s) {
+    if (!s.state_.on_probe_opened()) {
+      // Already upgrading or upgraded: the reference answers 101 and closes (PROTOCOL.md 1.9).
+      ws->start(nullptr, handshake);
+      ws->close();
+      return;
+    }
+    s.probe_ = ws;
+    ws->start(s.shared_from_this(), handshake);
+  });
+}
+
+void session::arm_timer(timer_kind kind, std::chrono::milliseconds after) {
+  const auto index = static_cast<std::size_t>(kind);
+  auto& timer = timers_[index];
+  const std::uint32_t generation = ++timer_generation_[index];
+  timer.expires_after(after);
+  timer.async_wait(boost::asio::bind_executor(
+      strand_, [self = shared_from_this(), kind, generation](boost::system::error_code ec) {
+        const auto i = static_cast<std::size_t>(kind);
+        if (ec || self->timer_generation_[i] != generation) return;
+        self->state_.on_timer(kind);
+      }));
+}
+
+void session::cancel_timer(timer_kind kind) {
+  const auto index = static_cast<std::size_t>(kind);
+  ++timer_generation_[index];
+  timers_[index].cancel();
+}
+
+void session::respond_poll(std::string body) {
+  if (!parked_get_) return;
+  auto exchange = std::move(parked_get_);
+  parked_get_.reset();
+  exchange->reply(text_reply(std::move(body)));
+}
+
+void session::write_websocket(std::vector<message_ptr> batch) {
+  if (websocket_) websocket_->write(std::move(batch));
+}
+
+void session::answer_probe() {
+  if (!probe_) return;
+  const auto& m = *probe_answer();
+  std::string frame(m.ws_header.view());
+  frame.append(type_digit(m.type));
+  frame.append(m.data);
+  probe_->write_raw(std::move(frame));
+}
+
+void session::promote_probe() {
+  websocket_ = std::move(probe_);
+  probe_.reset();
+  transport_.store(transport_type::websocket, std::memory_order_release);
+}
+
+void session::drop_probe() {
+  if (auto ws = std::move(probe_)) ws->close();
+}
+
+void session::close_websocket() {
+  if (auto ws = std::move(websocket_)) ws->close();
+}
+
+void session::deliver(packet&& p) {
+  if (!on_message_) return;
+  try {
+    on_message_(p.binary, p.data);
+  } catch (const std::exception& e) {
+    if (auto ep = owner_.lock()) ep->report("message handler threw: ", e.what());
+  } catch (...) {
+    if (auto ep = owner_.lock()) ep->report("message handler threw", "");
+  }
+}
+
+void session::closed(std::string_view reason) {
+  if (auto ep = owner_.lock()) ep->remove_session(id_);
+  if (parked_get_) {
+    // A parked GET never answered by the state machine (its connection stays usable).
+    respond_poll("1");
+  }
+  if (auto ws = std::move(probe_)) ws->close();
+  auto handler = std::move(on_close_);
+  on_message_ = nullptr;
+  if (!handler) return;
+  try {
+    handler(reason);
+  } catch (const std::exception& e) {
+    if (auto ep = owner_.lock()) ep->report("close handler threw: ", e.what());
+  } catch (...) {
+    if (auto ep = owner_.lock()) ep->report("close handler threw", "");
+  }
+}
+
+void session::on_ws_packet(ws_transport& t, packet&& p) {
+  if (&t == probe_.get()) {
+    state_.on_probe_packet(p);
+    return;
+  }
+  if (&t == websocket_.get()) state_.on_websocket_packet(std::move(p));
+}
+
+void session::on_ws_written(ws_transport& t) {
+  if (&t == websocket_.get()) state_.on_websocket_written();
+}
+
+void session::on_ws_closed(ws_transport& t, std::string_view reason) {
+  if (&t == probe_.get()) {
+    probe_.reset();
+    state_.on_probe_closed();
+    return;
+  }
+  if (&t == websocket_.get()) {
+    websocket_.reset();
+    state_.on_websocket_closed(reason);
+  }
+}
+
+}  // namespace socketio::detail

@@ -1,0 +1,104 @@
+// One Engine.IO session on Asio: owns the state machine, its timers and transports, and runs
+// all of them on one strand.
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <array>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "engineio/http_exchange.hpp"
+#include "engineio/session_state.hpp"
+#include "engineio/ws_transport.hpp"
+#include "socketio/options.hpp"
+
+namespace socketio::detail {
+
+class endpoint;
+
+class session : public std::enable_shared_from_this<session>,
+                private session_host,
+                public ws_transport_owner {
+ public:
+  using message_handler = std::function<void(bool binary, std::string_view data)>;
+  using close_handler = std::function<void(std::string_view reason)>;
+
+  session(std::weak_ptr<endpoint> owner, strand_type strand, std::string id, transport_type initial,
+          session_limits limits, request_info request);
+  ~session() override;
+
+  const std::string& id() const { return id_; }
+  const request_info& request() const { return request_; }
+  const strand_type& strand() const { return strand_; }
+  /// The current transport; readable from any thread (for request validation).
+  transport_type current_transport() const { return transport_.load(std::memory_order_acquire); }
+
+  // --- from any thread (posted to the strand) ---
+  void send(message_ptr m, bool is_volatile = false);
+  void close();
+  /// Starts a polling session whose OPEN packet went out in the handshake response.
+  void start_polling(std::function<void()> on_open);
+  /// Starts a WebSocket-only session over `ws`, writing `handshake` (the 101) and OPEN first.
+  void start_websocket(std::shared_ptr<ws_transport> ws, std::string handshake,
+                       message_ptr open_packet, std::function<void()> on_open);
+  void poll_get(std::shared_ptr<http_exchange> exchange);
+  void poll_post(std::string body, std::shared_ptr<http_exchange> exchange);
+  void probe(std::shared_ptr<ws_transport> ws, std::string handshake);
+  void fail(std::string reason);
+
+  /// A POST is being read; a second concurrent one is refused (PROTOCOL.md 1.6).
+  bool begin_post() { return !posting_.exchange(true); }
+  void end_post() { posting_.store(false); }
+
+  // --- on the strand only ---
+  void set_message_handler(message_handler h) { on_message_ = std::move(h); }
+  void set_close_handler(close_handler h) { on_close_ = std::move(h); }
+  bool is_open() const { return state_.current_phase() == session_state::phase::open; }
+  /// The state machine's send, for code already on the strand.
+  bool send_now(message_ptr m, bool is_volatile = false) {
+    return state_.send(std::move(m), is_volatile);
+  }
+
+ private:
+  template <class F>
+  void on_strand(F&& f);
+
+  // session_host
+  void arm_timer(timer_kind kind, std::chrono::milliseconds after) override;
+  void cancel_timer(timer_kind kind) override;
+  void respond_poll(std::string body) override;
+  void write_websocket(std::vector<message_ptr> batch) override;
+  void answer_probe() override;
+  void promote_probe() override;
+  void drop_probe() override;
+  void close_websocket() override;
+  void deliver(packet&& p) override;
+  void closed(std::string_view reason) override;
+
+  // ws_transport_owner
+  void on_ws_packet(ws_transport& t, packet&& p) override;
+  void on_ws_written(ws_transport& t) override;
+  void on_ws_closed(ws_transport& t, std::string_view reason) override;
+
+  std::weak_ptr<endpoint> owner_;
+  strand_type strand_;
+  std::string id_;
+  request_info request_;
+  session_state state_;
+  std::atomic<transport_type> transport_;
+  std::atomic<bool> posting_{false};
+  // Each arm bumps the generation, so a wait that completed just before a cancel is ignored.
+  std::array<boost::asio::steady_timer, 4> timers_;
+  std::array<std::uint32_t, 4> timer_generation_{};
+  std::shared_ptr<http_exchange> parked_get_;
+  std::shared_ptr<ws_transport> websocket_;
+  std::shared_ptr<ws_transport> probe_;
+  message_handler on_message_;
+  close_handler on_close_;
+};
+
+}  // namespace socketio::detail

@@ -1,0 +1,289 @@
+#include "engineio/session_state.hpp"
+
+#include <utility>
+
+namespace socketio::detail {
+
+namespace {
+
+const message_ptr& ping_message() {
+  static const message_ptr ping = make_message(packet_type::ping, false, {});
+  return ping;
+}
+
+const message_ptr& close_message() {
+  static const message_ptr close = make_message(packet_type::close, false, {});
+  return close;
+}
+
+}  // namespace
+
+session_state::session_state(session_host& host, transport_type initial, session_limits limits)
+    : host_(host), limits_(limits), transport_(initial) {}
+
+void session_state::start() {
+  host_.arm_timer(timer_kind::ping_interval, limits_.ping_interval);
+}
+
+bool session_state::writable() const {
+  if (transport_ == transport_type::polling) {
+    return poll_parked_ && upgrade_ != upgrade_phase::upgrading;
+  }
+  return !ws_writing_;
+}
+
+bool session_state::send(message_ptr m, bool is_volatile) {
+  if (phase_ != phase::open) return false;
+  if (is_volatile && !writable()) return false;
+  if (queue_.size() >= limits_.max_queued_packets ||
+      queued_bytes_ + m->weight() > limits_.max_queued_bytes) {
+    if (is_volatile) return false;
+    // A reader this far behind is stalled; closing it bounds memory and spares the others.
+    terminate("transport error", "1");
+    return false;
+  }
+  queued_bytes_ += m->weight();
+  queue_.push_back(std::move(m));
+  flush();
+  return true;
+}
+
+void session_state::flush() {
+  if (queue_.empty()) return;
+  if (transport_ == transport_type::polling) {
+    if (!poll_parked_ || upgrade_ == upgrade_phase::upgrading) return;
+    std::string body;
+    std::size_t size = 0;
+    for (const auto& m : queue_)
+      size += m->data.size() + 2;
+    body.reserve(size);
+    for (std::size_t i = 0; i < queue_.size(); ++i) {
+      if (i != 0) body.push_back(payload_separator);
+      append_polling_packet(body, queue_[i]->type, queue_[i]->binary, queue_[i]->data);
+    }
+    // Moving out (not clear()) releases the queue's capacity: idle sessions stay small.
+    std::vector<message_ptr>().swap(queue_);
+    queued_bytes_ = 0;
+    poll_parked_ = false;
+    host_.respond_poll(std::move(body));
+    return;
+  }
+  if (ws_writing_) return;
+  ws_writing_ = true;
+  std::vector<message_ptr> batch = std::move(queue_);
+  queue_ = {};
+  queued_bytes_ = 0;
+  host_.write_websocket(std::move(batch));
+}
+
+void session_state::close(std::string_view reason) {
+  if (phase_ != phase::open) return;
+  phase_ = phase::closing;
+  close_reason_ = std::string(reason);
+  host_.cancel_timer(timer_kind::ping_interval);
+  host_.cancel_timer(timer_kind::ping_timeout);
+  if (upgrade_ != upgrade_phase::none) {
+    host_.cancel_timer(timer_kind::upgrade_timeout);
+    host_.drop_probe();
+    upgrade_ = upgrade_phase::none;
+  }
+  if (transport_ == transport_type::websocket) {
+    // PROTOCOL.md 1.11: queued frames, then a close frame; no `1` packet on WebSocket.
+    flush();
+    host_.close_websocket();
+    finish(close_reason_);
+    return;
+  }
+  // Polling: the `1` goes out in the parked GET, or in the next one if none is parked.
+  queued_bytes_ += close_message()->weight();
+  queue_.push_back(close_message());
+  if (poll_parked_) {
+    flush();
+    finish(close_reason_);
+    return;
+  }
+  host_.arm_timer(timer_kind::close_linger, std::chrono::seconds(30));
+}
+
+void session_state::terminate(std::string_view reason, std::string_view poll_answer) {
+  if (phase_ == phase::closed) return;
+  if (transport_ == transport_type::polling) {
+    if (poll_parked_) {
+      poll_parked_ = false;
+      host_.respond_poll(std::string(poll_answer));
+    }
+  } else {
+    host_.close_websocket();
+  }
+  finish(reason);
+}
+
+void session_state::finish(std::string_view reason) {
+  if (phase_ == phase::closed) return;
+  phase_ = phase::closed;
+  host_.cancel_timer(timer_kind::ping_interval);
+  host_.cancel_timer(timer_kind::ping_timeout);
+  host_.cancel_timer(timer_kind::upgrade_timeout);
+  host_.cancel_timer(timer_kind::close_linger);
+  if (upgrade_ != upgrade_phase::none) {
+    upgrade_ = upgrade_phase::none;
+    host_.drop_probe();
+  }
+  std::vector<message_ptr>().swap(queue_);
+  queued_bytes_ = 0;
+  host_.closed(reason);
+}
+
+bool session_state::on_poll_get() {
+  if (phase_ == phase::closed) return false;
+  if (poll_parked_) {
+    // PROTOCOL.md 1.6: overlapping GETs; the parked one gets `1`, the new one 400.
+    terminate("transport error", "1");
+    return false;
+  }
+  poll_parked_ = true;
+  if (upgrade_ == upgrade_phase::upgrading) {
+    // The client waits for this GET to return before it sends `5` (PROTOCOL.md 1.9).
+    poll_parked_ = false;
+    host_.respond_poll("6");
+    return true;
+  }
+  flush();
+  if (phase_ == phase::closing && !poll_parked_) finish(close_reason_);
+  return true;
+}
+
+void session_state::on_poll_aborted() {
+  if (!poll_parked_) return;
+  poll_parked_ = false;
+  terminate("transport error", {});
+}
+
+void session_state::on_poll_body(std::string_view body) {
+  if (phase_ != phase::open) return;
+  decoded_payload decoded = decode_payload(body);
+  for (auto& p : decoded.packets) {
+    handle_packet(std::move(p));
+    if (phase_ != phase::open) return;
+  }
+  if (!decoded.valid) terminate("parse error", "1");
+}
+
+void session_state::handle_packet(packet&& p) {
+  switch (p.type) {
+    case packet_type::message:
+      host_.deliver(std::move(p));
+      break;
+    case packet_type::pong:
+      if (ping_outstanding_) {
+        ping_outstanding_ = false;
+        host_.cancel_timer(timer_kind::ping_timeout);
+        host_.arm_timer(timer_kind::ping_interval, limits_.ping_interval);
+      }
+      break;
+    case packet_type::ping:
+      // EIO4 clients never ping (PROTOCOL.md 1.8): "invalid heartbeat direction".
+      terminate("transport error", "1");
+      break;
+    case packet_type::close:
+      // A client close over polling releases the parked GET with a noop (PROTOCOL.md 1.11).
+      terminate("transport close", "6");
+      break;
+    case packet_type::open:
+    case packet_type::upgrade:
+    case packet_type::noop:
+      break;
+  }
+}
+
+void session_state::on_websocket_packet(packet&& p) {
+  if (phase_ != phase::open) return;
+  handle_packet(std::move(p));
+}
+
+void session_state::on_websocket_written() {
+  ws_writing_ = false;
+  if (phase_ == phase::open) flush();
+}
+
+void session_state::on_websocket_closed(std::string_view reason) {
+  finish(reason);
+}
+
+bool session_state::on_probe_opened() {
+  if (phase_ != phase::open || transport_ != transport_type::polling ||
+      upgrade_ != upgrade_phase::none) {
+    return false;
+  }
+  upgrade_ = upgrade_phase::probing;
+  host_.arm_timer(timer_kind::upgrade_timeout, limits_.upgrade_timeout);
+  return true;
+}
+
+void session_state::on_probe_packet(const packet& p) {
+  if (upgrade_ == upgrade_phase::none || phase_ != phase::open) return;
+  if (p.type == packet_type::ping && p.data == "probe" && upgrade_ == upgrade_phase::probing) {
+    host_.answer_probe();
+    upgrade_ = upgrade_phase::upgrading;
+    if (poll_parked_) {
+      poll_parked_ = false;
+      host_.respond_poll("6");
+    }
+    return;
+  }
+  if (p.type == packet_type::upgrade) {
+    host_.cancel_timer(timer_kind::upgrade_timeout);
+    upgrade_ = upgrade_phase::none;
+    if (poll_parked_) {
+      poll_parked_ = false;
+      host_.respond_poll("6");
+    }
+    transport_ = transport_type::websocket;
+    host_.promote_probe();
+    // Everything queued while upgrading goes out now, in order, over the WebSocket.
+    flush();
+    return;
+  }
+  // Anything else on a probing socket: drop the probe, keep polling (PROTOCOL.md 1.9).
+  host_.cancel_timer(timer_kind::upgrade_timeout);
+  upgrade_ = upgrade_phase::none;
+  host_.drop_probe();
+  flush();
+}
+
+void session_state::on_probe_closed() {
+  if (upgrade_ == upgrade_phase::none) return;
+  upgrade_ = upgrade_phase::none;
+  host_.cancel_timer(timer_kind::upgrade_timeout);
+  flush();
+}
+
+void session_state::on_timer(timer_kind kind) {
+  switch (kind) {
+    case timer_kind::ping_interval:
+      if (phase_ != phase::open || ping_outstanding_) return;
+      ping_outstanding_ = true;
+      // The deadline starts when the ping is queued, not when it is delivered (1.8).
+      host_.arm_timer(timer_kind::ping_timeout, limits_.ping_timeout);
+      send(ping_message());
+      break;
+    case timer_kind::ping_timeout:
+      terminate("ping timeout", "1");
+      break;
+    case timer_kind::upgrade_timeout:
+      if (upgrade_ == upgrade_phase::none) return;
+      upgrade_ = upgrade_phase::none;
+      host_.drop_probe();
+      flush();
+      break;
+    case timer_kind::close_linger:
+      finish(close_reason_);
+      break;
+  }
+}
+
+void session_state::fail(std::string_view reason) {
+  terminate(reason, "1");
+}
+
+}  // namespace socketio::detail

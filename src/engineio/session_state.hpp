@@ -1,0 +1,124 @@
+// The Engine.IO session state machine, without any I/O: heartbeat, outbound queue, polling
+// request bookkeeping, upgrade and close. The Asio session drives it and performs what it
+// asks through session_host; unit tests drive it with a fake host and a fake clock.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engineio/message.hpp"
+#include "engineio/packet.hpp"
+
+namespace socketio::detail {
+
+enum class timer_kind { ping_interval, ping_timeout, upgrade_timeout, close_linger };
+enum class transport_type { polling, websocket };
+
+/// What the state machine asks its owner to do. Called synchronously from its methods.
+class session_host {
+ public:
+  virtual ~session_host() = default;
+  virtual void arm_timer(timer_kind kind, std::chrono::milliseconds after) = 0;
+  virtual void cancel_timer(timer_kind kind) = 0;
+  /// Answer the parked polling GET with this body.
+  virtual void respond_poll(std::string body) = 0;
+  /// Write these packets over the current WebSocket as one gathered write, then call
+  /// session_state::on_websocket_written().
+  virtual void write_websocket(std::vector<message_ptr> batch) = 0;
+  /// Send `3probe` over the probing WebSocket.
+  virtual void answer_probe() = 0;
+  /// The probing WebSocket becomes the session's transport.
+  virtual void promote_probe() = 0;
+  /// Close the probing WebSocket; the session stays on polling.
+  virtual void drop_probe() = 0;
+  /// Close the current WebSocket after what was handed to write_websocket() is out.
+  virtual void close_websocket() = 0;
+  /// A message for the application.
+  virtual void deliver(packet&& p) = 0;
+  /// The session is over; forget its id.
+  virtual void closed(std::string_view reason) = 0;
+};
+
+struct session_limits {
+  std::chrono::milliseconds ping_interval{25000};
+  std::chrono::milliseconds ping_timeout{20000};
+  std::chrono::milliseconds upgrade_timeout{10000};
+  std::size_t max_queued_packets = 100'000;
+  std::size_t max_queued_bytes = 64u << 20;
+};
+
+class session_state {
+ public:
+  enum class phase { open, closing, closed };
+  enum class upgrade_phase { none, probing, upgrading };
+
+  session_state(session_host& host, transport_type initial, session_limits limits);
+
+  /// Arms the first ping. Call once, after the OPEN packet is queued or written.
+  void start();
+
+  // --- outbound ---
+  /// Queues a packet. Volatile packets are dropped when the transport cannot write now.
+  /// Returns false when the session is not open (or the packet was dropped).
+  bool send(message_ptr m, bool is_volatile = false);
+  /// Server-initiated close: flush what is queued, then close ("forced close").
+  void close(std::string_view reason = "forced close");
+
+  // --- polling transport events ---
+  /// A GET arrived. Returns false for an overlapping GET: the caller answers it 400 and the
+  /// session closes with "transport error" (the parked GET is answered `1`).
+  bool on_poll_get();
+  /// The parked GET's connection went away before it was answered.
+  void on_poll_aborted();
+  /// A POST body, fully read. Packets are handled in order.
+  void on_poll_body(std::string_view body);
+
+  // --- websocket transport events ---
+  void on_websocket_packet(packet&& p);
+  void on_websocket_written();
+  void on_websocket_closed(std::string_view reason);
+
+  // --- upgrade ---
+  /// A WebSocket asks to upgrade this session. Returns false when it must be refused
+  /// (already upgrading or upgraded, or the session is not open).
+  bool on_probe_opened();
+  void on_probe_packet(const packet& p);
+  void on_probe_closed();
+
+  /// A host timer fired.
+  void on_timer(timer_kind kind);
+
+  /// A transport failed (overlap, bad content type, socket error): close with that reason.
+  void fail(std::string_view reason);
+
+  phase current_phase() const { return phase_; }
+  transport_type transport() const { return transport_; }
+  upgrade_phase upgrade() const { return upgrade_; }
+  bool poll_parked() const { return poll_parked_; }
+  std::size_t queued_packets() const { return queue_.size(); }
+
+ private:
+  void handle_packet(packet&& p);
+  void flush();
+  bool writable() const;
+  void finish(std::string_view reason);
+  /// Closes at once: a parked GET gets `poll_answer` (if non-empty), a WebSocket is closed.
+  void terminate(std::string_view reason, std::string_view poll_answer);
+
+  session_host& host_;
+  session_limits limits_;
+  transport_type transport_;
+  phase phase_ = phase::open;
+  upgrade_phase upgrade_ = upgrade_phase::none;
+  std::vector<message_ptr> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool poll_parked_ = false;
+  bool ws_writing_ = false;
+  bool ping_outstanding_ = false;
+  std::string close_reason_;
+};
+
+}  // namespace socketio::detail

@@ -1,0 +1,89 @@
+// The WebSocket transport: RFC 6455 framing written directly on the TCP socket (see
+// docs/architecture.md for why not Beast's websocket::stream). Everything runs on the owning
+// session's strand.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engineio/message.hpp"
+#include "engineio/packet.hpp"
+#include "engineio/ws_frame.hpp"
+
+namespace socketio::detail {
+
+class ws_transport;
+using strand_type = boost::asio::strand<boost::asio::any_io_executor>;
+
+/// Told about a transport's traffic, on the session's strand.
+class ws_transport_owner {
+ public:
+  virtual ~ws_transport_owner() = default;
+  virtual void on_ws_packet(ws_transport& t, packet&& p) = 0;
+  /// A batch handed to write() is on the wire.
+  virtual void on_ws_written(ws_transport& t) = 0;
+  /// The peer closed or failed; the transport is gone. Called at most once.
+  virtual void on_ws_closed(ws_transport& t, std::string_view reason) = 0;
+};
+
+class ws_transport : public std::enable_shared_from_this<ws_transport>, private ws_frame_sink {
+ public:
+  ws_transport(boost::asio::ip::tcp::socket socket, strand_type strand, std::size_t max_message,
+               std::string leftover);
+  ~ws_transport() override;
+
+  /// Writes `handshake` (the 101 response) and starts reading.
+  void start(std::shared_ptr<ws_transport_owner> owner, std::string handshake);
+  /// Queues packets as frames; all queued frames go out in one gathered write. The owner gets
+  /// on_ws_written() once this batch is written.
+  void write(std::vector<message_ptr> batch);
+  /// Queues pre-framed bytes (a probe answer, a control frame).
+  void write_raw(std::string bytes);
+  /// Closes after what is queued: a close frame with no status, then the TCP connection.
+  /// The owner is not called again.
+  void close();
+
+ private:
+  struct item {
+    message_ptr message;  // a packet, or
+    std::string raw;      // pre-framed bytes
+  };
+
+  void do_write();
+  void wait_readable();
+  void on_readable(bool parse_tail_first);
+  void fail(std::uint16_t close_code, std::string_view reason);
+  void notify_closed(std::string_view reason);
+  void shutdown_after_close_frame();
+  void close_socket();
+
+  // ws_frame_sink
+  void on_ws_message(bool binary, std::string&& payload) override;
+  void on_ws_ping(std::string_view payload) override;
+  void on_ws_pong(std::string_view payload) override;
+  void on_ws_close(std::uint16_t code, std::string_view reason) override;
+
+  boost::asio::ip::tcp::socket socket_;
+  strand_type strand_;
+  ws_frame_parser parser_;
+  std::string tail_;  // an incomplete frame header between reads (at most 14 bytes)
+  std::shared_ptr<ws_transport_owner> owner_;
+  std::vector<item> pending_;
+  std::vector<item> in_flight_;
+  std::vector<boost::asio::const_buffer> buffers_;
+  bool pending_has_batch_ = false;
+  bool in_flight_has_batch_ = false;
+  bool writing_ = false;
+  bool close_after_write_ = false;  // server close: send a close frame once pending is out
+  bool close_frame_sent_ = false;
+  bool socket_closed_ = false;
+  bool read_failed_ = false;
+  std::unique_ptr<boost::asio::steady_timer> close_timer_;
+};
+
+}  // namespace socketio::detail
