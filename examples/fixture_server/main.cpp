@@ -61,6 +61,8 @@ fixture_options parse(int argc, char** argv) {
       o.engine.ping_timeout = std::chrono::milliseconds(number(flag, value()));
     } else if (flag == "--upgrade-timeout") {
       o.engine.upgrade_timeout = std::chrono::milliseconds(number(flag, value()));
+    } else if (flag == "--request-timeout") {
+      o.engine.request_timeout = std::chrono::milliseconds(number(flag, value()));
     } else if (flag == "--max-payload") {
       o.engine.max_payload = number(flag, value());
     } else if (flag == "--threads") {

@@ -88,10 +88,9 @@ void session_state::close(std::string_view reason) {
     upgrade_ = upgrade_phase::none;
   }
   if (transport_ == transport_type::websocket) {
-    // PROTOCOL.md 1.11: queued frames, then a close frame; no `1` packet on WebSocket.
-    flush();
-    host_.close_websocket();
-    finish(close_reason_);
+    // PROTOCOL.md 1.11: queued frames, then a close frame; no `1` packet on WebSocket. With a
+    // write in flight, the rest of the queue goes out when it completes.
+    if (!ws_writing_) finish_websocket_close();
     return;
   }
   // Polling: the `1` goes out in the parked GET, or in the next one if none is parked.
@@ -203,7 +202,17 @@ void session_state::on_websocket_packet(packet&& p) {
 
 void session_state::on_websocket_written() {
   ws_writing_ = false;
-  if (phase_ == phase::open) flush();
+  if (phase_ == phase::open) {
+    flush();
+  } else if (phase_ == phase::closing) {
+    finish_websocket_close();
+  }
+}
+
+void session_state::finish_websocket_close() {
+  flush();
+  host_.close_websocket();
+  finish(close_reason_);
 }
 
 void session_state::on_websocket_closed(std::string_view reason) {

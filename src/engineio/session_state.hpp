@@ -105,6 +105,8 @@ class session_state {
   void flush();
   bool writable() const;
   void finish(std::string_view reason);
+  /// Hands the rest of the queue to the WebSocket, closes it, and ends the session.
+  void finish_websocket_close();
   /// Closes at once: a parked GET gets `poll_answer` (if non-empty), a WebSocket is closed.
   void terminate(std::string_view reason, std::string_view poll_answer);
 

@@ -8,6 +8,7 @@
 //   --max-payload BYTES     (default 1000000)
 //   --threads N             (accepted and ignored)
 //   --upgrade-timeout MS    (default 10000)
+//   --request-timeout MS    (time allowed for request headers; Node's default otherwise)
 //   --transports LIST       (comma separated, default polling,websocket)
 //   --no-upgrades           (allowUpgrades: false)
 //   --cors-origin ORIGIN    (enables CORS with that origin; `*` allowed)
@@ -60,6 +61,7 @@ function parseArgs(argv) {
       case "--max-payload": opts.maxPayload = intArg(arg, value()); break;
       case "--threads": intArg(arg, value()); break;
       case "--upgrade-timeout": opts.upgradeTimeout = intArg(arg, value()); break;
+      case "--request-timeout": opts.requestTimeout = intArg(arg, value()); break;
       case "--transports": {
         const list = value().split(",").map((s) => s.trim()).filter(Boolean);
         for (const t of list) {
@@ -112,7 +114,10 @@ if (opts.denyParam !== null) {
   };
 }
 
-const httpServer = http.createServer((req, res) => {
+const serverOptions = opts.requestTimeout
+  ? { headersTimeout: opts.requestTimeout, requestTimeout: opts.requestTimeout, connectionsCheckingInterval: 50 }
+  : {};
+const httpServer = http.createServer(serverOptions, (req, res) => {
   // Anything outside /engine.io/ is not served.
   res.writeHead(404, { "Content-Type": "text/plain" });
   res.end("not found");
