@@ -76,6 +76,10 @@ class server {
   /// Number of open sessions.
   std::size_t client_count() const;
 
+  /// The endpoint behind this server, for serving it on another server's port
+  /// (socketio::server::also_serve). Opaque to users.
+  const std::shared_ptr<detail::endpoint>& endpoint() const { return endpoint_; }
+
  private:
   std::shared_ptr<detail::endpoint> endpoint_;
   std::shared_ptr<detail::http_listener> listener_;

@@ -31,6 +31,12 @@ http_reply text_reply(std::string body) {
   return r;
 }
 
+// Built in one expression: assigning the short literal member by member trips a GCC 12 -O3
+// false "maybe-uninitialized" warning in std::string.
+http_reply post_ok_reply() {
+  return http_reply{200, "text/html", std::string("ok"), {{"cache-control", "no-store"}}, false};
+}
+
 }  // namespace
 
 session::session(std::weak_ptr<endpoint> owner, strand_type strand, std::string id,
@@ -45,16 +51,23 @@ session::session(std::weak_ptr<endpoint> owner, strand_type strand, std::string 
 
 session::~session() = default;
 
-template <class F>
-void session::on_strand(F&& f) {
-  boost::asio::dispatch(
-      strand_, [self = shared_from_this(), f = std::forward<F>(f)]() mutable { f(*self); });
-}
-
 void session::send(message_ptr m, bool is_volatile) {
   on_strand([m = std::move(m), is_volatile](session& s) mutable {
     s.state_.send(std::move(m), is_volatile);
   });
+}
+
+void session::send_all(std::shared_ptr<const std::vector<message_ptr>> group, bool is_volatile) {
+  on_strand(
+      [group = std::move(group), is_volatile](session& s) { s.send_all_now(*group, is_volatile); });
+}
+
+bool session::send_all_now(const std::vector<message_ptr>& group, bool is_volatile) {
+  if (is_volatile && !state_.writable()) return false;
+  for (const auto& m : group) {
+    if (!state_.send(m)) return false;
+  }
+  return true;
 }
 
 void session::close() {
@@ -119,11 +132,7 @@ void session::poll_post(std::string body, std::shared_ptr<http_exchange> exchang
     s.end_post();
     // PROTOCOL.md 1.6: the body is dispatched before `ok` goes out, even when it closed the
     // session with a parse error.
-    http_reply r;
-    r.content_type = "text/html";
-    r.body = "ok";
-    r.headers.emplace_back("cache-control", "no-store");
-    exchange->reply(std::move(r));
+    exchange->reply(post_ok_reply());
   });
 }
 

@@ -2,6 +2,7 @@
 // all of them on one strand.
 #pragma once
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
@@ -39,6 +40,9 @@ class session : public std::enable_shared_from_this<session>,
 
   // --- from any thread (posted to the strand) ---
   void send(message_ptr m, bool is_volatile = false);
+  /// Queues several packets back to back (a Socket.IO packet and its attachments); a volatile
+  /// group is dropped whole when the transport cannot write now.
+  void send_all(std::shared_ptr<const std::vector<message_ptr>> group, bool is_volatile);
   void close();
   /// Starts a polling session whose OPEN packet went out in the handshake response.
   void start_polling(std::function<void()> on_open);
@@ -62,10 +66,19 @@ class session : public std::enable_shared_from_this<session>,
   bool send_now(message_ptr m, bool is_volatile = false) {
     return state_.send(std::move(m), is_volatile);
   }
+  bool send_all_now(const std::vector<message_ptr>& group, bool is_volatile);
+  /// Runs `f` on this session's strand: inline when already there, else posted.
+  template <class F>
+  void run_on_strand(F&& f) {
+    on_strand([f = std::forward<F>(f)](session&) mutable { f(); });
+  }
 
  private:
   template <class F>
-  void on_strand(F&& f);
+  void on_strand(F&& f) {
+    boost::asio::dispatch(
+        strand_, [self = shared_from_this(), f = std::forward<F>(f)]() mutable { f(*self); });
+  }
 
   // session_host
   void arm_timer(timer_kind kind, std::chrono::milliseconds after) override;

@@ -94,6 +94,8 @@ class session_state {
   /// A transport failed (overlap, bad content type, socket error): close with that reason.
   void fail(std::string_view reason);
 
+  /// True when a packet sent now would be written at once (volatile packets need this).
+  bool writable() const;
   phase current_phase() const { return phase_; }
   transport_type transport() const { return transport_; }
   upgrade_phase upgrade() const { return upgrade_; }
@@ -103,7 +105,6 @@ class session_state {
  private:
   void handle_packet(packet&& p);
   void flush();
-  bool writable() const;
   void finish(std::string_view reason);
   /// Hands the rest of the queue to the WebSocket, closes it, and ends the session.
   void finish_websocket_close();
