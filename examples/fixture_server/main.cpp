@@ -1,5 +1,6 @@
 // The fixture server the end-to-end tests and benchmarks run against. At /engine.io/ it is a
-// raw Engine.IO server that echoes every message back on the same session.
+// raw Engine.IO server that echoes every message back on the same session; at /socket.io/ a
+// Socket.IO server with the handlers the tests and benchmarks expect.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "socketio/engine.hpp"
+#include "socketio/server.hpp"
 
 namespace {
 
@@ -104,6 +106,30 @@ fixture_options parse(int argc, char** argv) {
   return o;
 }
 
+void install_socketio_handlers(socketio::server& io) {
+  auto send_auth = [](socketio::socket s) { s.emit("auth", s.handshake().auth); };
+  io.on_connection([&io, send_auth](socketio::socket s) {
+    send_auth(s);
+    s.on("message",
+         [s](const socketio::args& a, socketio::ack) { s.emit_args("message-back", a); });
+    s.on("message-with-ack", [](const socketio::args& a, socketio::ack ack) { ack.send(a); });
+    s.on("echo", [](const socketio::args& a, socketio::ack ack) { ack.send(a); });
+    s.on("join", [s](const socketio::args& a, socketio::ack ack) {
+      if (!a.empty() && a[0].is_string()) s.join(a[0].get<std::string>());
+      ack();
+    });
+    s.on("leave", [s](const socketio::args& a, socketio::ack ack) {
+      if (!a.empty() && a[0].is_string()) s.leave(a[0].get<std::string>());
+      ack();
+    });
+    s.on("bcast", [&io](const socketio::args& a, socketio::ack ack) {
+      if (a.size() >= 2 && a[0].is_string()) io.to(a[0].get<std::string>()).emit("msg", a[1]);
+      ack();
+    });
+  });
+  io.of("/custom").on_connection(send_auth);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -122,9 +148,17 @@ int main(int argc, char** argv) {
     });
   });
 
+  socketio::server_options sio_options;
+  sio_options.engine = options.engine;
+  sio_options.engine.path = "/socket.io/";
+  sio_options.connect_timeout = std::chrono::milliseconds(1000);
+  socketio::server io(ioc, sio_options);
+  install_socketio_handlers(io);
+  io.also_serve(engine);
+
   std::uint16_t port = 0;
   try {
-    port = engine.listen(options.port, "127.0.0.1");
+    port = io.listen(options.port, "127.0.0.1");
   } catch (const std::exception& e) {
     std::cerr << "socketio-fixture-server: cannot listen on port " << options.port << ": "
               << e.what() << '\n';
@@ -133,6 +167,7 @@ int main(int argc, char** argv) {
 
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code, int) {
+    io.close();
     engine.close();
     ioc.stop();
   });

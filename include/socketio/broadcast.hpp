@@ -1,0 +1,74 @@
+// The broadcast operator: to / in / except / volatile / local / compress / timeout, then emit.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "socketio/adapter.hpp"
+#include "socketio/types.hpp"
+
+namespace socketio {
+
+namespace detail {
+class sio_namespace;
+}
+
+/// A socket as seen by fetch_sockets: a snapshot plus actions by id.
+struct remote_socket {
+  std::string id;
+  socketio::handshake handshake;
+  std::set<std::string> rooms;
+  json data;
+  std::weak_ptr<detail::sio_namespace> nsp;
+
+  template <class... T>
+  bool emit(std::string_view event, T&&... values) const {
+    return emit_args(event, args{json(std::forward<T>(values))...});
+  }
+  bool emit_args(std::string_view event, args values) const;
+  void join(const std::string& room) const;
+  void leave(const std::string& room) const;
+  void disconnect(bool close = false) const;
+};
+
+/// Immutable: each operator returns a new one. Safe from any thread.
+class broadcast_operator {
+ public:
+  using ack_callback = std::function<void(std::optional<ack_error>, std::vector<json> responses)>;
+
+  broadcast_operator(std::shared_ptr<detail::sio_namespace> nsp, broadcast_options opts = {});
+
+  broadcast_operator to(const std::string& room) const;
+  broadcast_operator in(const std::string& room) const { return to(room); }
+  broadcast_operator except(const std::string& room) const;
+  broadcast_operator volatile_() const;
+  broadcast_operator local() const;
+  broadcast_operator compress(bool on) const;
+  broadcast_operator timeout(std::chrono::milliseconds t) const;
+
+  template <class... T>
+  bool emit(std::string_view event, T&&... values) const {
+    return emit_args(event, args{json(std::forward<T>(values))...});
+  }
+  bool emit_args(std::string_view event, args values) const;
+  /// Every recipient's first ack argument, once all answered; or an ack_error with the partial
+  /// responses when the timeout (required) expires first.
+  void emit_with_ack(std::string_view event, args values, ack_callback callback) const;
+
+  std::vector<remote_socket> fetch_sockets() const;
+  void sockets_join(const std::set<std::string>& rooms) const;
+  void sockets_leave(const std::set<std::string>& rooms) const;
+  void disconnect_sockets(bool close = false) const;
+
+  const broadcast_options& options() const { return opts_; }
+
+ private:
+  std::shared_ptr<detail::sio_namespace> nsp_;
+  broadcast_options opts_;
+};
+
+}  // namespace socketio

@@ -1,0 +1,91 @@
+// socketio::socket: a handle to one client's connection to one namespace.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "socketio/broadcast.hpp"
+#include "socketio/types.hpp"
+
+namespace socketio {
+
+namespace detail {
+class sio_socket;
+}
+
+/// A cheap, copyable handle. It does not keep the connection alive: once the socket has
+/// disconnected, emits return false. Every member is safe from any thread; handlers run on the
+/// connection's strand, one at a time.
+class socket {
+ public:
+  using event_handler = std::function<void(const args&, ack)>;
+  using any_handler = std::function<void(const std::string& event, const args&)>;
+  using reason_handler = std::function<void(const std::string& reason)>;
+  /// Per-packet middleware: call next() to continue, next(error) to drop the packet (the
+  /// error is reported to the "error" handler).
+  using packet_middleware = std::function<void(
+      const std::string& event, args&, std::function<void(std::optional<std::string>)> next)>;
+  using ack_callback = std::function<void(std::optional<ack_error>, args)>;
+
+  socket() = default;
+  explicit socket(std::shared_ptr<detail::sio_socket> impl);
+
+  const std::string& id() const { return id_; }
+  const std::string& nsp() const { return nsp_; }
+  bool connected() const;
+
+  void on(const std::string& event, event_handler handler) const;
+  void once(const std::string& event, event_handler handler) const;
+  void off(const std::string& event) const;
+  void on_any(any_handler handler) const;
+  void prepend_any(any_handler handler) const;
+  void off_any() const;
+  void on_any_outgoing(any_handler handler) const;
+  void use(packet_middleware middleware) const;
+  /// Fired with rooms still joined, then "disconnect" after leaving them. Reasons are the
+  /// reference's strings ("transport close", "client namespace disconnect", ...).
+  void on_disconnecting(reason_handler handler) const;
+  void on_disconnect(reason_handler handler) const;
+  /// Errors from per-packet middleware.
+  void on_error(std::function<void(const std::string&)> handler) const;
+
+  /// Emits to this client. Throws std::invalid_argument for reserved names (PROTOCOL.md 2.8).
+  template <class... T>
+  bool emit(std::string_view event, T&&... values) const {
+    return emit_args(event, args{json(std::forward<T>(values))...});
+  }
+  bool emit_args(std::string_view event, args values) const;
+  /// Emits and waits for the client's ack; `callback` gets an error after `timeout`.
+  void emit_with_ack(std::string_view event, args values, std::chrono::milliseconds timeout,
+                     ack_callback callback) const;
+
+  void join(const std::string& room) const;
+  void join(const std::set<std::string>& rooms) const;
+  void leave(const std::string& room) const;
+  std::set<std::string> rooms() const;
+
+  /// Per-socket user data (a copy; set_data replaces it).
+  json data() const;
+  void set_data(json value) const;
+  const socketio::handshake& handshake() const;
+
+  /// Leaves the namespace ("server namespace disconnect"); with close, ends the connection.
+  void disconnect(bool close = false) const;
+
+  /// Broadcast to rooms, leaving this socket out.
+  broadcast_operator to(const std::string& room) const;
+  broadcast_operator in(const std::string& room) const { return to(room); }
+  broadcast_operator except(const std::string& room) const;
+  broadcast_operator broadcast() const;
+
+ private:
+  std::weak_ptr<detail::sio_socket> impl_;
+  std::string id_;
+  std::string nsp_;
+};
+
+}  // namespace socketio

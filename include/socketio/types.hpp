@@ -1,0 +1,84 @@
+// Values that cross the Socket.IO API: JSON arguments (binary included), acks, errors.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace socketio {
+
+/// Arguments keep their key order: an object a client sent comes back as it was sent.
+using json = nlohmann::ordered_json;
+/// The arguments of an event or an ack, in order. Binary values are json::binary_t.
+using args = std::vector<json>;
+
+/// A binary argument (sent as an attachment; the JS client sees a Buffer/ArrayBuffer).
+inline json binary(std::string_view bytes) {
+  return json::binary(json::binary_t::container_type(bytes.begin(), bytes.end()));
+}
+
+/// Replies to a client's request for acknowledgement. Empty (false) when the client asked for
+/// none. Only the first call sends; later calls do nothing. Safe from any thread.
+class ack {
+ public:
+  ack() = default;
+  explicit ack(std::function<void(args)> send) : send_(std::make_shared<state>(std::move(send))) {}
+
+  explicit operator bool() const { return send_ != nullptr; }
+
+  template <class... T>
+  void operator()(T&&... values) const {
+    send(args{json(std::forward<T>(values))...});
+  }
+  void send(args values) const {
+    if (!send_) return;
+    std::function<void(args)> fn;
+    {
+      std::lock_guard lock(send_->mutex);
+      fn = std::move(send_->fn);
+      send_->fn = nullptr;
+    }
+    if (fn) fn(std::move(values));
+  }
+
+ private:
+  struct state {
+    explicit state(std::function<void(args)> f) : fn(std::move(f)) {}
+    std::mutex mutex;
+    std::function<void(args)> fn;
+  };
+  std::shared_ptr<state> send_;
+};
+
+/// An error delivered to an ack callback: "operation has timed out", "socket has been
+/// disconnected", or for broadcasts "operation has timed out" with the partial responses.
+struct ack_error {
+  std::string message;
+};
+
+/// A middleware refusal; reaches the client as CONNECT_ERROR {message, data}.
+struct connect_error {
+  std::string message;
+  std::optional<json> data;
+};
+
+/// The request that opened the connection, as Socket.IO exposes it.
+struct handshake {
+  std::vector<std::pair<std::string, std::string>> headers;  // lower-case names
+  std::vector<std::pair<std::string, std::string>> query;
+  json auth = json::object();
+  std::string address;
+  std::chrono::system_clock::time_point time;
+  std::string url;
+  bool secure = false;
+};
+
+}  // namespace socketio

@@ -1,0 +1,87 @@
+#include "adapter/memory_adapter.hpp"
+
+namespace socketio::detail {
+
+void memory_adapter::add_all(const std::string& socket_id, const std::set<std::string>& rooms) {
+  std::lock_guard lock(mutex_);
+  auto& mine = sids_[socket_id];
+  for (const auto& room : rooms) {
+    if (mine.insert(room).second) rooms_[room].insert(socket_id);
+  }
+}
+
+void memory_adapter::del(const std::string& socket_id, const std::string& room) {
+  std::lock_guard lock(mutex_);
+  if (const auto it = sids_.find(socket_id); it != sids_.end()) it->second.erase(room);
+  if (const auto it = rooms_.find(room); it != rooms_.end()) {
+    it->second.erase(socket_id);
+    if (it->second.empty()) rooms_.erase(it);
+  }
+}
+
+void memory_adapter::del_all(const std::string& socket_id) {
+  std::lock_guard lock(mutex_);
+  const auto it = sids_.find(socket_id);
+  if (it == sids_.end()) return;
+  for (const auto& room : it->second) {
+    if (const auto r = rooms_.find(room); r != rooms_.end()) {
+      r->second.erase(socket_id);
+      if (r->second.empty()) rooms_.erase(r);
+    }
+  }
+  sids_.erase(it);
+}
+
+std::vector<std::string> memory_adapter::sockets(const broadcast_options& opts) const {
+  std::lock_guard lock(mutex_);
+  auto excluded = [&](const std::string& id) {
+    if (opts.except.empty()) return false;
+    const auto it = sids_.find(id);
+    if (it == sids_.end()) return false;
+    for (const auto& room : it->second) {
+      if (opts.except.count(room) != 0) return true;
+    }
+    return false;
+  };
+  std::vector<std::string> out;
+  if (opts.rooms.empty()) {
+    out.reserve(sids_.size());
+    for (const auto& [id, rooms] : sids_) {
+      if (!excluded(id)) out.push_back(id);
+    }
+    return out;
+  }
+  // A union: a socket in several of the rooms is reached once.
+  std::unordered_set<std::string> seen;
+  for (const auto& room : opts.rooms) {
+    const auto it = rooms_.find(room);
+    if (it == rooms_.end()) continue;
+    for (const auto& id : it->second) {
+      if (seen.insert(id).second && !excluded(id)) out.push_back(id);
+    }
+  }
+  return out;
+}
+
+std::set<std::string> memory_adapter::socket_rooms(const std::string& socket_id) const {
+  std::lock_guard lock(mutex_);
+  const auto it = sids_.find(socket_id);
+  if (it == sids_.end()) return {};
+  return {it->second.begin(), it->second.end()};
+}
+
+std::set<std::string> memory_adapter::all_rooms() const {
+  std::lock_guard lock(mutex_);
+  std::set<std::string> out;
+  for (const auto& [room, ids] : rooms_)
+    out.insert(room);
+  return out;
+}
+
+void memory_adapter::broadcast(adapter_host& host, const adapter_host::encoded_ptr& packet,
+                               const broadcast_options& opts) {
+  for (const auto& id : sockets(opts))
+    host.deliver(id, packet, opts.flags.is_volatile);
+}
+
+}  // namespace socketio::detail

@@ -1,0 +1,330 @@
+// The public handles (server, namespace_handle, socket, broadcast_operator, remote_socket):
+// thin forwarding to the internals, posting to the right strand where state is strand-owned.
+#include <future>
+#include <regex>
+#include <stdexcept>
+
+#include "socketio/core.hpp"
+
+namespace socketio {
+
+using detail::sio_socket;
+
+// --- socket ---
+
+socket::socket(std::shared_ptr<sio_socket> impl)
+    : impl_(impl),
+      id_(impl ? impl->id() : std::string{}),
+      nsp_(impl ? impl->nsp()->name() : std::string{}) {}
+
+bool socket::connected() const {
+  const auto s = impl_.lock();
+  return s && s->connected();
+}
+
+namespace {
+template <class F>
+void with(const std::weak_ptr<sio_socket>& weak, F&& f) {
+  if (const auto s = weak.lock()) s->on_strand(std::forward<F>(f));
+}
+}  // namespace
+
+void socket::on(const std::string& event, event_handler handler) const {
+  with(impl_, [event, handler = std::move(handler)](sio_socket& s) {
+    s.handlers[event].push_back({handler, false});
+  });
+}
+void socket::once(const std::string& event, event_handler handler) const {
+  with(impl_, [event, handler = std::move(handler)](sio_socket& s) {
+    s.handlers[event].push_back({handler, true});
+  });
+}
+void socket::off(const std::string& event) const {
+  with(impl_, [event](sio_socket& s) { s.handlers.erase(event); });
+}
+void socket::on_any(any_handler handler) const {
+  with(impl_, [handler = std::move(handler)](sio_socket& s) { s.any_handlers.push_back(handler); });
+}
+void socket::prepend_any(any_handler handler) const {
+  with(impl_, [handler = std::move(handler)](sio_socket& s) {
+    s.any_handlers.insert(s.any_handlers.begin(), handler);
+  });
+}
+void socket::off_any() const {
+  with(impl_, [](sio_socket& s) { s.any_handlers.clear(); });
+}
+void socket::on_any_outgoing(any_handler handler) const {
+  with(impl_, [handler = std::move(handler)](sio_socket& s) {
+    s.outgoing_any_handlers.push_back(handler);
+  });
+}
+void socket::use(packet_middleware middleware) const {
+  with(impl_, [middleware = std::move(middleware)](sio_socket& s) {
+    s.packet_middlewares.push_back(middleware);
+  });
+}
+void socket::on_disconnecting(reason_handler handler) const {
+  with(impl_, [handler = std::move(handler)](sio_socket& s) {
+    s.disconnecting_handlers.push_back(handler);
+  });
+}
+void socket::on_disconnect(reason_handler handler) const {
+  with(impl_,
+       [handler = std::move(handler)](sio_socket& s) { s.disconnect_handlers.push_back(handler); });
+}
+void socket::on_error(std::function<void(const std::string&)> handler) const {
+  with(impl_, [handler = std::move(handler)](sio_socket& s) { s.error_handler = handler; });
+}
+
+bool socket::emit_args(std::string_view event, args values) const {
+  if (detail::is_reserved_event(event)) {
+    throw std::invalid_argument("\"" + std::string(event) + "\" is a reserved event name");
+  }
+  const auto s = impl_.lock();
+  if (!s || !s->connected()) return false;
+  s->on_strand([event = std::string(event), values = std::move(values)](sio_socket& t) mutable {
+    t.emit_now(event, std::move(values));
+  });
+  return true;
+}
+
+void socket::emit_with_ack(std::string_view event, args values, std::chrono::milliseconds timeout,
+                           ack_callback callback) const {
+  if (detail::is_reserved_event(event)) {
+    throw std::invalid_argument("\"" + std::string(event) + "\" is a reserved event name");
+  }
+  const auto s = impl_.lock();
+  if (!s || !s->connected()) {
+    if (callback) callback(ack_error{"socket has been disconnected"}, {});
+    return;
+  }
+  s->on_strand([event = std::string(event), values = std::move(values), timeout,
+                callback = std::move(callback)](sio_socket& t) mutable {
+    if (!t.connected()) {
+      callback(ack_error{"socket has been disconnected"}, {});
+      return;
+    }
+    const std::uint64_t id = t.nsp()->next_ack_id();
+    t.expect_ack(id, timeout, std::move(callback));
+    t.emit_now(event, std::move(values), id);
+  });
+}
+
+void socket::join(const std::string& room) const {
+  join(std::set<std::string>{room});
+}
+void socket::join(const std::set<std::string>& rooms) const {
+  if (const auto s = impl_.lock(); s && s->connected()) s->nsp()->adapter().add_all(id_, rooms);
+}
+void socket::leave(const std::string& room) const {
+  if (const auto s = impl_.lock()) s->nsp()->adapter().del(id_, room);
+}
+std::set<std::string> socket::rooms() const {
+  const auto s = impl_.lock();
+  return s ? s->nsp()->adapter().socket_rooms(id_) : std::set<std::string>{};
+}
+
+json socket::data() const {
+  const auto s = impl_.lock();
+  return s ? s->data() : json();
+}
+void socket::set_data(json value) const {
+  if (const auto s = impl_.lock()) s->set_data(std::move(value));
+}
+const socketio::handshake& socket::handshake() const {
+  static const socketio::handshake empty;
+  const auto s = impl_.lock();
+  return s ? s->handshake() : empty;
+}
+
+void socket::disconnect(bool close) const {
+  if (const auto s = impl_.lock()) s->nsp()->disconnect_socket(id_, close);
+}
+
+broadcast_operator socket::to(const std::string& room) const {
+  return broadcast().to(room);
+}
+broadcast_operator socket::except(const std::string& room) const {
+  return broadcast().except(room);
+}
+broadcast_operator socket::broadcast() const {
+  const auto s = impl_.lock();
+  broadcast_options opts;
+  opts.except.insert(id_);  // the sender never receives its own broadcast
+  return broadcast_operator(s ? s->nsp() : nullptr, std::move(opts));
+}
+
+// --- broadcast_operator ---
+
+broadcast_operator::broadcast_operator(std::shared_ptr<detail::sio_namespace> nsp,
+                                       broadcast_options opts)
+    : nsp_(std::move(nsp)), opts_(std::move(opts)) {}
+
+broadcast_operator broadcast_operator::to(const std::string& room) const {
+  auto o = opts_;
+  o.rooms.insert(room);
+  return {nsp_, std::move(o)};
+}
+broadcast_operator broadcast_operator::except(const std::string& room) const {
+  auto o = opts_;
+  o.except.insert(room);
+  return {nsp_, std::move(o)};
+}
+broadcast_operator broadcast_operator::volatile_() const {
+  auto o = opts_;
+  o.flags.is_volatile = true;
+  return {nsp_, std::move(o)};
+}
+broadcast_operator broadcast_operator::local() const {
+  auto o = opts_;
+  o.flags.local = true;
+  return {nsp_, std::move(o)};
+}
+broadcast_operator broadcast_operator::compress(bool on) const {
+  auto o = opts_;
+  o.flags.compress = on;
+  return {nsp_, std::move(o)};
+}
+broadcast_operator broadcast_operator::timeout(std::chrono::milliseconds t) const {
+  auto o = opts_;
+  o.flags.timeout = t;
+  return {nsp_, std::move(o)};
+}
+
+bool broadcast_operator::emit_args(std::string_view event, args values) const {
+  if (!nsp_) return false;
+  return nsp_->broadcast(event, std::move(values), opts_);
+}
+void broadcast_operator::emit_with_ack(std::string_view event, args values,
+                                       ack_callback callback) const {
+  if (!nsp_) {
+    callback(ack_error{"socket has been disconnected"}, {});
+    return;
+  }
+  nsp_->broadcast_with_ack(event, std::move(values), opts_, std::move(callback));
+}
+std::vector<remote_socket> broadcast_operator::fetch_sockets() const {
+  return nsp_ ? nsp_->fetch_sockets(opts_) : std::vector<remote_socket>{};
+}
+void broadcast_operator::sockets_join(const std::set<std::string>& rooms) const {
+  if (nsp_) nsp_->sockets_join(opts_, rooms);
+}
+void broadcast_operator::sockets_leave(const std::set<std::string>& rooms) const {
+  if (nsp_) nsp_->sockets_leave(opts_, rooms);
+}
+void broadcast_operator::disconnect_sockets(bool close) const {
+  if (nsp_) nsp_->disconnect_sockets(opts_, close);
+}
+
+// --- remote_socket ---
+
+bool remote_socket::emit_args(std::string_view event, args values) const {
+  const auto n = nsp.lock();
+  if (!n) return false;
+  broadcast_options o;
+  o.rooms.insert(id);
+  return n->broadcast(event, std::move(values), o);
+}
+void remote_socket::join(const std::string& room) const {
+  if (const auto n = nsp.lock()) n->adapter().add_all(id, {room});
+}
+void remote_socket::leave(const std::string& room) const {
+  if (const auto n = nsp.lock()) n->adapter().del(id, room);
+}
+void remote_socket::disconnect(bool close) const {
+  if (const auto n = nsp.lock()) n->disconnect_socket(id, close);
+}
+
+// --- namespace_handle ---
+
+namespace_handle::namespace_handle(std::shared_ptr<detail::sio_namespace> impl)
+    : impl_(std::move(impl)) {}
+
+const std::string& namespace_handle::name() const {
+  return impl_->name();
+}
+void namespace_handle::on_connection(std::function<void(socket)> handler) const {
+  impl_->add_connection_handler(std::move(handler));
+}
+void namespace_handle::use(connect_middleware middleware) const {
+  impl_->add_middleware(std::move(middleware));
+}
+broadcast_operator namespace_handle::all() const {
+  return broadcast_operator(impl_);
+}
+broadcast_operator namespace_handle::to(const std::string& room) const {
+  return all().to(room);
+}
+broadcast_operator namespace_handle::except(const std::string& room) const {
+  return all().except(room);
+}
+broadcast_operator namespace_handle::volatile_() const {
+  return all().volatile_();
+}
+broadcast_operator namespace_handle::local() const {
+  return all().local();
+}
+broadcast_operator namespace_handle::timeout(std::chrono::milliseconds t) const {
+  return all().timeout(t);
+}
+void namespace_handle::on_server_side(const std::string& event,
+                                      std::function<void(const args&, ack)> h) const {
+  impl_->add_server_side_handler(event, std::move(h));
+}
+void namespace_handle::server_side_emit(std::string_view event, args values) const {
+  impl_->server_side_emit(event, std::move(values));
+}
+std::size_t namespace_handle::size() const {
+  return impl_->size();
+}
+socketio::adapter& namespace_handle::adapter() const {
+  return impl_->adapter();
+}
+
+// --- server ---
+
+server::server(boost::asio::io_context& ioc, server_options options)
+    : impl_(std::make_shared<detail::sio_server>(ioc, std::move(options))) {
+  impl_->init();
+}
+
+server::~server() {
+  impl_->close();
+}
+
+void server::on_connection(std::function<void(socket)> handler) {
+  main().on_connection(std::move(handler));
+}
+void server::use(connect_middleware middleware) {
+  main().use(std::move(middleware));
+}
+namespace_handle server::of(const std::string& name) {
+  return namespace_handle(impl_->of(name));
+}
+namespace_handle server::of(std::function<bool(const std::string&, const json&)> predicate) {
+  return namespace_handle(impl_->add_parent(std::move(predicate)));
+}
+namespace_handle server::of(const std::regex& pattern) {
+  return of(
+      [pattern](const std::string& name, const json&) { return std::regex_match(name, pattern); });
+}
+namespace_handle server::main() const {
+  return namespace_handle(impl_->of("/"));
+}
+broadcast_operator server::to(const std::string& room) const {
+  return main().to(room);
+}
+broadcast_operator server::except(const std::string& room) const {
+  return main().except(room);
+}
+std::uint16_t server::listen(std::uint16_t port, const std::string& address) {
+  return impl_->listen(port, address, extra_endpoints_);
+}
+void server::also_serve(const engine::server& raw) {
+  extra_endpoints_.push_back(raw.endpoint());
+}
+void server::close() {
+  impl_->close();
+}
+
+}  // namespace socketio

@@ -1,0 +1,211 @@
+// The Socket.IO layer's internals: server, namespaces, per-connection clients and sockets.
+// Threading: a client and its sockets live on their Engine.IO session's strand; namespaces
+// and the server are shared and guard their tables with mutexes (copy, then release).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engineio/endpoint.hpp"
+#include "engineio/session.hpp"
+#include "socketio/namespace.hpp"
+#include "socketio/parser.hpp"
+#include "socketio/server.hpp"
+#include "socketio/wire_packet.hpp"
+
+namespace socketio::detail {
+
+class sio_server;
+class sio_client;
+class http_listener;
+
+class sio_namespace : public std::enable_shared_from_this<sio_namespace>, public adapter_host {
+ public:
+  sio_namespace(std::string name, std::weak_ptr<sio_server> server,
+                std::shared_ptr<sio_namespace> parent);
+
+  const std::string& name() const { return name_; }
+  socketio::adapter& adapter() { return *adapter_; }
+  std::shared_ptr<sio_server> server() const { return server_.lock(); }
+  bool is_child() const { return parent_ != nullptr; }
+
+  void add_connection_handler(std::function<void(socket)> h);
+  void add_middleware(connect_middleware m);
+  std::vector<std::function<void(socket)>> connection_handlers() const;
+  std::vector<connect_middleware> middlewares() const;
+
+  void add_socket(const std::shared_ptr<sio_socket>& s);
+  void remove_socket(const std::string& id);
+  std::shared_ptr<sio_socket> find_socket(const std::string& id) const;
+  std::vector<std::shared_ptr<sio_socket>> all_sockets() const;
+  std::size_t size() const;
+
+  std::uint64_t next_ack_id() { return ack_ids_.fetch_add(1); }
+
+  // Broadcast operations (broadcast_operator forwards here).
+  bool broadcast(std::string_view event, args values, const broadcast_options& opts);
+  void broadcast_with_ack(std::string_view event, args values, const broadcast_options& opts,
+                          broadcast_operator::ack_callback cb);
+  std::vector<remote_socket> fetch_sockets(const broadcast_options& opts);
+  void sockets_join(const broadcast_options& opts, const std::set<std::string>& rooms);
+  void sockets_leave(const broadcast_options& opts, const std::set<std::string>& rooms);
+  void disconnect_sockets(const broadcast_options& opts, bool close);
+
+  void add_server_side_handler(const std::string& event, std::function<void(const args&, ack)> h);
+  void server_side_emit(std::string_view event, args values);
+
+  // adapter_host
+  void deliver(const std::string& socket_id, const encoded_ptr& packet, bool is_volatile) override;
+  void disconnect_socket(const std::string& socket_id, bool close) override;
+
+ private:
+  std::string name_;
+  std::weak_ptr<sio_server> server_;
+  std::shared_ptr<sio_namespace> parent_;
+  std::unique_ptr<socketio::adapter> adapter_;
+  mutable std::mutex mutex_;
+  std::vector<std::function<void(socket)>> on_connection_;
+  std::vector<connect_middleware> middlewares_;
+  std::unordered_map<std::string, std::shared_ptr<sio_socket>> sockets_;
+  std::multimap<std::string, std::function<void(const args&, ack)>> server_side_;
+  std::atomic<std::uint64_t> ack_ids_{0};
+};
+
+/// One socket: a client's membership of one namespace. Lives on the session's strand.
+class sio_socket : public std::enable_shared_from_this<sio_socket> {
+ public:
+  sio_socket(std::string id, std::shared_ptr<sio_namespace> nsp, std::weak_ptr<sio_client> client,
+             std::weak_ptr<session> session, socketio::handshake hs);
+
+  const std::string& id() const { return id_; }
+  const std::shared_ptr<sio_namespace>& nsp() const { return nsp_; }
+  const socketio::handshake& handshake() const { return handshake_; }
+  bool connected() const { return connected_.load(); }
+  std::shared_ptr<sio_client> client() const { return client_.lock(); }
+
+  /// Runs `f` on the session's strand (inline when already there).
+  void on_strand(std::function<void(sio_socket&)> f);
+
+  // --- strand only ---
+  void mark_connected() { connected_.store(true); }
+  void dispatch_event(args values, std::optional<std::uint64_t> ack_id);
+  void dispatch_ack(std::uint64_t id, args values);
+  void close(const std::string& reason, bool send_disconnect);
+  bool send_packet(const wire_packet_ptr& w, bool is_volatile = false);
+  bool emit_now(std::string_view event, args values, std::optional<std::uint64_t> ack_id = {});
+  void expect_ack(std::uint64_t id, std::optional<std::chrono::milliseconds> timeout,
+                  std::function<void(std::optional<ack_error>, args)> cb);
+
+  // Handlers (strand only; the public handle posts).
+  struct event_entry {
+    socket::event_handler handler;
+    bool once = false;
+  };
+  std::unordered_map<std::string, std::vector<event_entry>> handlers;
+  std::vector<socket::any_handler> any_handlers;
+  std::vector<socket::any_handler> outgoing_any_handlers;
+  std::vector<socket::packet_middleware> packet_middlewares;
+  std::vector<socket::reason_handler> disconnecting_handlers;
+  std::vector<socket::reason_handler> disconnect_handlers;
+  std::function<void(const std::string&)> error_handler;
+
+  json data() const;
+  void set_data(json v);
+
+ private:
+  void run_middlewares(std::size_t index, std::shared_ptr<std::pair<std::string, args>> packet,
+                       std::optional<std::uint64_t> ack_id);
+  void run_handlers(const std::string& event, args& values, std::optional<std::uint64_t> ack_id);
+  void report(std::string_view what, std::string_view detail) const;
+
+  std::string id_;
+  std::shared_ptr<sio_namespace> nsp_;
+  std::weak_ptr<sio_client> client_;
+  std::weak_ptr<session> session_;
+  socketio::handshake handshake_;
+  std::atomic<bool> connected_{false};
+  mutable std::mutex data_mutex_;
+  json data_;
+  struct pending_ack {
+    std::function<void(std::optional<ack_error>, args)> callback;
+    std::unique_ptr<boost::asio::steady_timer> timer;
+  };
+  std::unordered_map<std::uint64_t, pending_ack> acks_;
+  std::uint64_t next_ack_id_ = 0;
+};
+
+/// The Socket.IO side of one Engine.IO session: decoder, sockets by namespace, connect timeout.
+class sio_client : public std::enable_shared_from_this<sio_client> {
+ public:
+  sio_client(std::shared_ptr<sio_server> server, std::shared_ptr<session> s);
+
+  /// Wires the session's handlers and arms the connect timeout. On the strand.
+  void start();
+  void send(const wire_packet_ptr& w, bool is_volatile = false);
+  void remove_socket(const std::string& nsp);
+  /// socket.disconnect(true): every socket leaves, then the connection closes.
+  void disconnect_all_and_close();
+  std::weak_ptr<session> session_ref() const { return session_; }
+
+ private:
+  void on_message(bool binary, std::string_view data);
+  void on_packet(sio_packet&& p);
+  void on_connect(sio_packet&& p);
+  void on_close(std::string_view reason);
+  void fatal();
+  void send_connect_error(const std::string& nsp, const connect_error& e);
+
+  std::shared_ptr<sio_server> server_;
+  std::weak_ptr<session> session_;
+  sio_decoder decoder_;
+  std::unordered_map<std::string, std::shared_ptr<sio_socket>> sockets_;
+  std::set<std::string> connecting_;
+  boost::asio::steady_timer connect_timer_;
+  bool closed_ = false;
+};
+
+class sio_server : public std::enable_shared_from_this<sio_server> {
+ public:
+  sio_server(boost::asio::io_context& ioc, server_options options);
+  void init();  // after construction: creates "/" and wires the engine endpoint
+
+  boost::asio::io_context& io_context() { return ioc_; }
+  const server_options& options() const { return options_; }
+  const std::shared_ptr<endpoint>& engine() const { return endpoint_; }
+
+  std::shared_ptr<sio_namespace> of(const std::string& name);
+  std::shared_ptr<sio_namespace> add_parent(
+      std::function<bool(const std::string&, const json&)> predicate);
+  /// The namespace a CONNECT names: existing, or a new child of a matching parent, or null.
+  std::shared_ptr<sio_namespace> lookup(const std::string& name, const json& auth);
+  void remove_child_if_empty(const std::shared_ptr<sio_namespace>& nsp);
+  std::vector<std::shared_ptr<sio_namespace>> namespaces() const;
+
+  std::uint16_t listen(std::uint16_t port, const std::string& address,
+                       std::vector<std::shared_ptr<endpoint>> extra);
+  void close();
+
+ private:
+  boost::asio::io_context& ioc_;
+  server_options options_;
+  std::shared_ptr<endpoint> endpoint_;
+  std::shared_ptr<http_listener> listener_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::shared_ptr<sio_namespace>> namespaces_;
+  std::vector<std::pair<std::function<bool(const std::string&, const json&)>,
+                        std::shared_ptr<sio_namespace>>>
+      parents_;
+  std::size_t parent_counter_ = 0;
+};
+
+}  // namespace socketio::detail

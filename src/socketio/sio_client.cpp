@@ -1,0 +1,195 @@
+#include <iostream>
+
+#include "engineio/random_id.hpp"
+#include "socketio/core.hpp"
+
+namespace socketio::detail {
+
+sio_client::sio_client(std::shared_ptr<sio_server> server, std::shared_ptr<session> s)
+    : server_(std::move(server)), session_(s), connect_timer_(s->strand()) {}
+
+void sio_client::start() {
+  const auto s = session_.lock();
+  if (!s) return;
+  // The session's handlers own the client; the client only refers back weakly.
+  s->set_message_handler([self = shared_from_this()](bool binary, std::string_view data) {
+    self->on_message(binary, data);
+  });
+  s->set_close_handler(
+      [self = shared_from_this()](std::string_view reason) { self->on_close(reason); });
+  // PROTOCOL.md 2.10: a connection that joins no namespace in time is closed.
+  connect_timer_.expires_after(server_->options().connect_timeout);
+  connect_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    const auto self = weak.lock();
+    if (ec || !self || !self->sockets_.empty()) return;
+    if (const auto session = self->session_.lock()) session->close();
+  });
+}
+
+void sio_client::send(const wire_packet_ptr& w, bool is_volatile) {
+  if (const auto s = session_.lock()) s->send_all_now(w->messages, is_volatile);
+}
+
+void sio_client::remove_socket(const std::string& nsp) {
+  sockets_.erase(nsp);
+}
+
+void sio_client::fatal() {
+  // Any protocol violation ends the whole connection (PROTOCOL.md 2.7).
+  if (const auto s = session_.lock()) s->close();
+}
+
+void sio_client::on_message(bool binary, std::string_view data) {
+  if (closed_) return;
+  sio_packet p;
+  const auto r = binary ? decoder_.feed_binary(data, p) : decoder_.feed_text(data, p);
+  if (r == sio_decoder::result::error) return fatal();
+  if (r == sio_decoder::result::need_more) return;
+  on_packet(std::move(p));
+}
+
+void sio_client::on_packet(sio_packet&& p) {
+  if (p.type == sio_packet_type::connect) return on_connect(std::move(p));
+  if (p.type == sio_packet_type::connect_error) return fatal();
+  const auto it = sockets_.find(p.nsp);
+  if (it == sockets_.end()) return fatal();  // not joined: invalid state
+  const auto socket = it->second;
+  switch (p.type) {
+    case sio_packet_type::disconnect:
+      socket->close("client namespace disconnect", false);
+      return;
+    case sio_packet_type::event:
+    case sio_packet_type::binary_event: {
+      if (p.data.is_discarded()) return;  // a bare `2` does nothing (reference quirk)
+      args values;
+      values.reserve(p.data.size());
+      for (auto& v : p.data)
+        values.push_back(std::move(v));
+      socket->dispatch_event(std::move(values), p.id);
+      return;
+    }
+    case sio_packet_type::ack:
+    case sio_packet_type::binary_ack: {
+      if (!p.id || p.data.is_discarded()) return;
+      args values;
+      for (auto& v : p.data)
+        values.push_back(std::move(v));
+      socket->dispatch_ack(*p.id, std::move(values));
+      return;
+    }
+    default:
+      return fatal();
+  }
+}
+
+void sio_client::send_connect_error(const std::string& nsp, const connect_error& e) {
+  sio_packet p;
+  p.type = sio_packet_type::connect_error;
+  p.nsp = nsp;
+  p.data = json::object();
+  p.data["message"] = e.message;
+  if (e.data) p.data["data"] = *e.data;
+  send(make_wire_packet(p));
+}
+
+void sio_client::on_connect(sio_packet&& p) {
+  if (sockets_.count(p.nsp) != 0 || connecting_.count(p.nsp) != 0) return fatal();
+  json auth = p.data.is_discarded() ? json::object() : std::move(p.data);
+  const auto nsp = server_->lookup(p.nsp, auth);
+  if (!nsp) {
+    send_connect_error(p.nsp, connect_error{"Invalid namespace", std::nullopt});
+    return;
+  }
+  const auto s = session_.lock();
+  if (!s) return;
+  socketio::handshake hs;
+  const auto& req = s->request();
+  hs.headers = req.headers;
+  hs.query = req.query;
+  hs.auth = std::move(auth);
+  hs.address = req.remote_address;
+  hs.time = req.time;
+  hs.url = req.url;
+  hs.secure = req.secure;
+  auto sock = std::make_shared<sio_socket>(make_random_id(), nsp, weak_from_this(), session_,
+                                           std::move(hs));
+  connecting_.insert(p.nsp);
+  auto middlewares = std::make_shared<std::vector<connect_middleware>>(nsp->middlewares());
+  auto run = std::make_shared<std::function<void(std::size_t)>>();
+  // The chain holds itself through `run` only while a step is pending; it ends by clearing it.
+  *run = [weak = weak_from_this(), sock, middlewares, run](std::size_t index) {
+    const auto self = weak.lock();
+    if (!self || self->closed_) {
+      *run = nullptr;
+      return;
+    }
+    if (index >= middlewares->size()) {
+      const auto finish = std::move(*run);
+      self->connecting_.erase(sock->nsp()->name());
+      self->sockets_[sock->nsp()->name()] = sock;
+      sock->mark_connected();
+      sock->nsp()->add_socket(sock);
+      sock->nsp()->adapter().add_all(sock->id(), {sock->id()});
+      connect_error none;
+      sio_packet reply;
+      reply.type = sio_packet_type::connect;
+      reply.nsp = sock->nsp()->name();
+      reply.data = json::object();
+      reply.data["sid"] = sock->id();
+      // The CONNECT reply goes out before anything the connection handler emits (2.4).
+      self->send(make_wire_packet(reply));
+      self->connect_timer_.cancel();
+      for (const auto& h : sock->nsp()->connection_handlers()) {
+        try {
+          h(socket(sock));
+        } catch (const std::exception& e) {
+          std::cerr << "socketio: connection handler threw: " << e.what() << '\n';
+        }
+      }
+      return;
+    }
+    auto next = [weak, index, run, sock](std::optional<connect_error> err) {
+      const auto self2 = weak.lock();
+      if (!self2) return;
+      const auto s2 = self2->session_.lock();
+      if (!s2) return;
+      s2->run_on_strand([self2, index, run, sock, err = std::move(err)] {
+        if (!*run) return;
+        if (err) {
+          self2->connecting_.erase(sock->nsp()->name());
+          self2->send_connect_error(sock->nsp()->name(), *err);
+          *run = nullptr;
+          return;
+        }
+        (*run)(index + 1);
+      });
+    };
+    try {
+      (*middlewares)[index](socket(sock), std::move(next));
+    } catch (const std::exception& e) {
+      self->connecting_.erase(sock->nsp()->name());
+      self->send_connect_error(sock->nsp()->name(), connect_error{e.what(), std::nullopt});
+      *run = nullptr;
+    }
+  };
+  (*run)(0);
+}
+
+void sio_client::disconnect_all_and_close() {
+  auto sockets = sockets_;
+  for (auto& [name, s] : sockets)
+    s->close("server namespace disconnect", true);
+  if (const auto s = session_.lock()) s->close();
+}
+
+void sio_client::on_close(std::string_view reason) {
+  if (closed_) return;
+  closed_ = true;
+  connect_timer_.cancel();
+  auto sockets = std::move(sockets_);
+  sockets_.clear();
+  for (auto& [name, s] : sockets)
+    s->close(std::string(reason), false);
+}
+
+}  // namespace socketio::detail

@@ -1,0 +1,250 @@
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <stdexcept>
+
+#include "adapter/memory_adapter.hpp"
+#include "socketio/core.hpp"
+
+namespace socketio::detail {
+
+namespace {
+
+sio_packet event_packet(const std::string& nsp, std::string_view event, args values,
+                        std::optional<std::uint64_t> id = {}) {
+  if (is_reserved_event(event)) {
+    throw std::invalid_argument("\"" + std::string(event) + "\" is a reserved event name");
+  }
+  sio_packet p;
+  p.type = sio_packet_type::event;
+  p.nsp = nsp;
+  p.id = id;
+  p.data = json::array();
+  p.data.push_back(std::string(event));
+  for (auto& v : values)
+    p.data.push_back(std::move(v));
+  return p;
+}
+
+// Collects the acks of a broadcast: done when every targeted socket answered, or at timeout.
+struct broadcast_ack_state {
+  std::mutex mutex;
+  std::size_t expected = 0;
+  std::vector<json> responses;
+  bool done = false;
+  broadcast_operator::ack_callback callback;
+  std::unique_ptr<boost::asio::steady_timer> timer;
+
+  void add(json response) {
+    broadcast_operator::ack_callback cb;
+    std::vector<json> all;
+    {
+      std::lock_guard lock(mutex);
+      if (done) return;
+      responses.push_back(std::move(response));
+      if (responses.size() < expected) return;
+      done = true;
+      cb = std::move(callback);
+      all = std::move(responses);
+    }
+    if (timer) timer->cancel();
+    cb(std::nullopt, std::move(all));
+  }
+  void expire() {
+    broadcast_operator::ack_callback cb;
+    std::vector<json> partial;
+    {
+      std::lock_guard lock(mutex);
+      if (done) return;
+      done = true;
+      cb = std::move(callback);
+      partial = std::move(responses);
+    }
+    cb(ack_error{"operation has timed out"}, std::move(partial));
+  }
+};
+
+}  // namespace
+
+sio_namespace::sio_namespace(std::string name, std::weak_ptr<sio_server> server,
+                             std::shared_ptr<sio_namespace> parent)
+    : name_(std::move(name)),
+      server_(std::move(server)),
+      parent_(std::move(parent)),
+      adapter_(std::make_unique<memory_adapter>()) {}
+
+void sio_namespace::add_connection_handler(std::function<void(socket)> h) {
+  std::lock_guard lock(mutex_);
+  on_connection_.push_back(std::move(h));
+}
+
+void sio_namespace::add_middleware(connect_middleware m) {
+  std::lock_guard lock(mutex_);
+  middlewares_.push_back(std::move(m));
+}
+
+std::vector<std::function<void(socket)>> sio_namespace::connection_handlers() const {
+  // A dynamic child runs its parent's handlers (added at any time), then its own.
+  auto out = parent_ ? parent_->connection_handlers() : std::vector<std::function<void(socket)>>{};
+  std::lock_guard lock(mutex_);
+  out.insert(out.end(), on_connection_.begin(), on_connection_.end());
+  return out;
+}
+
+std::vector<connect_middleware> sio_namespace::middlewares() const {
+  auto out = parent_ ? parent_->middlewares() : std::vector<connect_middleware>{};
+  std::lock_guard lock(mutex_);
+  out.insert(out.end(), middlewares_.begin(), middlewares_.end());
+  return out;
+}
+
+void sio_namespace::add_socket(const std::shared_ptr<sio_socket>& s) {
+  std::lock_guard lock(mutex_);
+  sockets_[s->id()] = s;
+}
+
+void sio_namespace::remove_socket(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  sockets_.erase(id);
+}
+
+std::shared_ptr<sio_socket> sio_namespace::find_socket(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  const auto it = sockets_.find(id);
+  return it == sockets_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<sio_socket>> sio_namespace::all_sockets() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<sio_socket>> out;
+  out.reserve(sockets_.size());
+  for (const auto& [id, s] : sockets_)
+    out.push_back(s);
+  return out;
+}
+
+std::size_t sio_namespace::size() const {
+  std::lock_guard lock(mutex_);
+  return sockets_.size();
+}
+
+void sio_namespace::deliver(const std::string& socket_id, const encoded_ptr& packet,
+                            bool is_volatile) {
+  const auto s = find_socket(socket_id);
+  if (!s) return;
+  // The packet was encoded once; every recipient queues the same immutable messages.
+  s->on_strand(
+      [packet, is_volatile](sio_socket& target) { target.send_packet(packet, is_volatile); });
+}
+
+void sio_namespace::disconnect_socket(const std::string& socket_id, bool close) {
+  const auto s = find_socket(socket_id);
+  if (!s) return;
+  s->on_strand([close](sio_socket& target) {
+    const auto client = target.client();
+    if (close && client) {
+      client->disconnect_all_and_close();
+    } else {
+      target.close("server namespace disconnect", true);
+    }
+  });
+}
+
+bool sio_namespace::broadcast(std::string_view event, args values, const broadcast_options& opts) {
+  const auto w = make_wire_packet(event_packet(name_, event, std::move(values)));
+  adapter_->broadcast(*this, w, opts);
+  return true;
+}
+
+void sio_namespace::broadcast_with_ack(std::string_view event, args values,
+                                       const broadcast_options& opts,
+                                       broadcast_operator::ack_callback cb) {
+  if (!opts.flags.timeout) {
+    throw std::invalid_argument("a broadcast with acks needs a timeout (timeout(ms))");
+  }
+  const std::uint64_t id = next_ack_id();
+  const auto w = make_wire_packet(event_packet(name_, event, std::move(values), id));
+  const auto ids = adapter_->sockets(opts);
+  auto state = std::make_shared<broadcast_ack_state>();
+  state->expected = ids.size();
+  state->callback = std::move(cb);
+  if (ids.empty()) {
+    state->done = true;
+    state->callback(std::nullopt, {});
+    return;
+  }
+  if (const auto srv = server()) {
+    state->timer =
+        std::make_unique<boost::asio::steady_timer>(boost::asio::make_strand(srv->io_context()));
+    state->timer->expires_after(*opts.flags.timeout);
+    state->timer->async_wait([state](boost::system::error_code ec) {
+      if (!ec) state->expire();
+    });
+  }
+  for (const auto& sid : ids) {
+    const auto s = find_socket(sid);
+    if (!s) {
+      state->add(json());  // gone between lookup and delivery: counts as answered with null
+      continue;
+    }
+    s->on_strand([w, id, state, is_volatile = opts.flags.is_volatile](sio_socket& target) {
+      target.expect_ack(id, std::nullopt, [state](std::optional<ack_error> err, args response) {
+        if (err) return;  // the socket left; the timeout reports it
+        state->add(response.empty() ? json() : std::move(response.front()));
+      });
+      target.send_packet(w, is_volatile);
+    });
+  }
+}
+
+std::vector<remote_socket> sio_namespace::fetch_sockets(const broadcast_options& opts) {
+  std::vector<remote_socket> out;
+  for (const auto& id : adapter_->sockets(opts)) {
+    const auto s = find_socket(id);
+    if (!s) continue;
+    remote_socket r;
+    r.id = id;
+    r.handshake = s->handshake();
+    r.rooms = adapter_->socket_rooms(id);
+    r.data = s->data();
+    r.nsp = weak_from_this();
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void sio_namespace::sockets_join(const broadcast_options& opts,
+                                 const std::set<std::string>& rooms) {
+  for (const auto& id : adapter_->sockets(opts))
+    adapter_->add_all(id, rooms);
+}
+
+void sio_namespace::sockets_leave(const broadcast_options& opts,
+                                  const std::set<std::string>& rooms) {
+  for (const auto& id : adapter_->sockets(opts)) {
+    for (const auto& room : rooms)
+      adapter_->del(id, room);
+  }
+}
+
+void sio_namespace::disconnect_sockets(const broadcast_options& opts, bool close) {
+  for (const auto& id : adapter_->sockets(opts))
+    disconnect_socket(id, close);
+}
+
+void sio_namespace::add_server_side_handler(const std::string& event,
+                                            std::function<void(const args&, ack)> h) {
+  std::lock_guard lock(mutex_);
+  server_side_.emplace(event, std::move(h));
+}
+
+void sio_namespace::server_side_emit(std::string_view event, args values) {
+  if (event == "connect" || event == "connection" || event == "new_namespace") {
+    throw std::invalid_argument("\"" + std::string(event) + "\" is a reserved event name");
+  }
+  // Single node: the other nodes' handlers would run; with none, nothing runs here (as in
+  // the reference, which does not deliver a server-side emit to its own node).
+  (void)values;
+}
+
+}  // namespace socketio::detail

@@ -1,0 +1,93 @@
+#include "engineio/http_listener.hpp"
+#include "socketio/core.hpp"
+
+namespace socketio::detail {
+
+sio_server::sio_server(boost::asio::io_context& ioc, server_options options)
+    : ioc_(ioc), options_(std::move(options)) {}
+
+void sio_server::init() {
+  endpoint_ = std::make_shared<endpoint>(ioc_.get_executor(), options_.engine);
+  endpoint_->set_connection_handler([weak = weak_from_this()](const std::shared_ptr<session>& s) {
+    const auto self = weak.lock();
+    if (!self) return;
+    std::make_shared<sio_client>(self, s)->start();
+  });
+  of("/");
+}
+
+std::shared_ptr<sio_namespace> sio_server::of(const std::string& raw_name) {
+  // "chat" and "/chat" name the same namespace, as in the reference.
+  const std::string name = raw_name.empty() || raw_name.front() != '/' ? "/" + raw_name : raw_name;
+  std::lock_guard lock(mutex_);
+  auto& slot = namespaces_[name];
+  if (!slot) slot = std::make_shared<sio_namespace>(name, weak_from_this(), nullptr);
+  return slot;
+}
+
+std::shared_ptr<sio_namespace> sio_server::add_parent(
+    std::function<bool(const std::string&, const json&)> predicate) {
+  std::lock_guard lock(mutex_);
+  auto parent = std::make_shared<sio_namespace>("/_" + std::to_string(parent_counter_++),
+                                                weak_from_this(), nullptr);
+  parents_.emplace_back(std::move(predicate), parent);
+  return parent;
+}
+
+std::shared_ptr<sio_namespace> sio_server::lookup(const std::string& name, const json& auth) {
+  decltype(parents_) parents;
+  {
+    std::lock_guard lock(mutex_);
+    if (const auto it = namespaces_.find(name); it != namespaces_.end()) return it->second;
+    parents = parents_;
+  }
+  for (const auto& [predicate, parent] : parents) {
+    bool match = false;
+    try {
+      match = predicate(name, auth);
+    } catch (const std::exception&) {
+      match = false;
+    }
+    if (!match) continue;
+    std::lock_guard lock(mutex_);
+    auto& slot = namespaces_[name];
+    if (!slot) slot = std::make_shared<sio_namespace>(name, weak_from_this(), parent);
+    return slot;
+  }
+  return nullptr;
+}
+
+void sio_server::remove_child_if_empty(const std::shared_ptr<sio_namespace>& nsp) {
+  if (!options_.cleanup_empty_child_namespaces || !nsp->is_child() || nsp->size() != 0) return;
+  std::lock_guard lock(mutex_);
+  const auto it = namespaces_.find(nsp->name());
+  if (it != namespaces_.end() && it->second == nsp) namespaces_.erase(it);
+}
+
+std::vector<std::shared_ptr<sio_namespace>> sio_server::namespaces() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<sio_namespace>> out;
+  for (const auto& [name, nsp] : namespaces_)
+    out.push_back(nsp);
+  return out;
+}
+
+std::uint16_t sio_server::listen(std::uint16_t port, const std::string& address,
+                                 std::vector<std::shared_ptr<endpoint>> extra) {
+  extra.insert(extra.begin(), endpoint_);
+  listener_ = std::make_shared<http_listener>(ioc_, std::move(extra));
+  return listener_->listen(address, port);
+}
+
+void sio_server::close() {
+  if (listener_) listener_->close();
+  for (const auto& nsp : namespaces()) {
+    for (const auto& s : nsp->all_sockets()) {
+      // PROTOCOL.md 2.9: sockets see "server shutting down", without a DISCONNECT packet.
+      s->on_strand([](sio_socket& target) { target.close("server shutting down", false); });
+    }
+  }
+  endpoint_->close_all();
+}
+
+}  // namespace socketio::detail

@@ -1,0 +1,230 @@
+#include <iostream>
+
+#include "socketio/core.hpp"
+
+namespace socketio::detail {
+
+namespace {
+const char* const disconnected_message = "socket has been disconnected";
+}
+
+sio_socket::sio_socket(std::string id, std::shared_ptr<sio_namespace> nsp,
+                       std::weak_ptr<sio_client> client, std::weak_ptr<session> s,
+                       socketio::handshake hs)
+    : id_(std::move(id)),
+      nsp_(std::move(nsp)),
+      client_(std::move(client)),
+      session_(std::move(s)),
+      handshake_(std::move(hs)) {}
+
+void sio_socket::on_strand(std::function<void(sio_socket&)> f) {
+  const auto s = session_.lock();
+  if (!s) return;
+  s->run_on_strand([self = shared_from_this(), f = std::move(f)] { f(*self); });
+}
+
+json sio_socket::data() const {
+  std::lock_guard lock(data_mutex_);
+  return data_;
+}
+
+void sio_socket::set_data(json v) {
+  std::lock_guard lock(data_mutex_);
+  data_ = std::move(v);
+}
+
+void sio_socket::report(std::string_view what, std::string_view detail) const {
+  std::cerr << "socketio: socket " << id_ << " on " << nsp_->name() << ": " << what << detail
+            << '\n';
+}
+
+bool sio_socket::send_packet(const wire_packet_ptr& w, bool is_volatile) {
+  if (!connected()) return false;
+  const auto s = session_.lock();
+  if (!s) return false;
+  return s->send_all_now(w->messages, is_volatile);
+}
+
+bool sio_socket::emit_now(std::string_view event, args values,
+                          std::optional<std::uint64_t> ack_id) {
+  if (!connected()) return false;
+  for (const auto& h : outgoing_any_handlers) {
+    try {
+      h(std::string(event), values);
+    } catch (const std::exception& e) {
+      report("outgoing listener threw: ", e.what());
+    }
+  }
+  sio_packet p;
+  p.type = sio_packet_type::event;
+  p.nsp = nsp_->name();
+  p.id = ack_id;
+  p.data = json::array();
+  p.data.push_back(std::string(event));
+  for (auto& v : values)
+    p.data.push_back(std::move(v));
+  return send_packet(make_wire_packet(p));
+}
+
+void sio_socket::expect_ack(std::uint64_t id, std::optional<std::chrono::milliseconds> timeout,
+                            std::function<void(std::optional<ack_error>, args)> cb) {
+  pending_ack entry;
+  entry.callback = std::move(cb);
+  if (timeout) {
+    const auto s = session_.lock();
+    if (s) {
+      entry.timer = std::make_unique<boost::asio::steady_timer>(s->strand());
+      entry.timer->expires_after(*timeout);
+      entry.timer->async_wait([weak = weak_from_this(), id](boost::system::error_code ec) {
+        if (ec) return;
+        const auto self = weak.lock();
+        if (!self) return;
+        const auto it = self->acks_.find(id);
+        if (it == self->acks_.end()) return;
+        auto callback = std::move(it->second.callback);
+        self->acks_.erase(it);
+        callback(ack_error{"operation has timed out"}, {});
+      });
+    }
+  }
+  acks_[id] = std::move(entry);
+}
+
+void sio_socket::dispatch_ack(std::uint64_t id, args values) {
+  const auto it = acks_.find(id);
+  if (it == acks_.end()) return;  // unknown ids are ignored (PROTOCOL.md 2.6)
+  auto entry = std::move(it->second);
+  acks_.erase(it);
+  if (entry.timer) entry.timer->cancel();
+  try {
+    entry.callback(std::nullopt, std::move(values));
+  } catch (const std::exception& e) {
+    report("ack callback threw: ", e.what());
+  }
+}
+
+void sio_socket::dispatch_event(args values, std::optional<std::uint64_t> ack_id) {
+  if (values.empty()) return;
+  std::string event =
+      values.front().is_string() ? values.front().get<std::string>() : values.front().dump();
+  values.erase(values.begin());
+  if (packet_middlewares.empty()) {
+    run_handlers(event, values, ack_id);
+    return;
+  }
+  run_middlewares(
+      0, std::make_shared<std::pair<std::string, args>>(std::move(event), std::move(values)),
+      ack_id);
+}
+
+void sio_socket::run_middlewares(std::size_t index,
+                                 std::shared_ptr<std::pair<std::string, args>> packet,
+                                 std::optional<std::uint64_t> ack_id) {
+  if (!connected()) return;
+  if (index >= packet_middlewares.size()) {
+    run_handlers(packet->first, packet->second, ack_id);
+    return;
+  }
+  auto next = [weak = weak_from_this(), index, packet, ack_id](std::optional<std::string> err) {
+    const auto self = weak.lock();
+    if (!self) return;
+    self->on_strand([index, packet, ack_id, err = std::move(err)](sio_socket& s) {
+      if (err) {
+        if (s.error_handler) s.error_handler(*err);
+        return;
+      }
+      s.run_middlewares(index + 1, packet, ack_id);
+    });
+  };
+  try {
+    packet_middlewares[index](packet->first, packet->second, std::move(next));
+  } catch (const std::exception& e) {
+    report("packet middleware threw: ", e.what());
+  }
+}
+
+void sio_socket::run_handlers(const std::string& event, args& values,
+                              std::optional<std::uint64_t> ack_id) {
+  socketio::ack reply;
+  if (ack_id) {
+    reply = socketio::ack([weak = weak_from_this(), id = *ack_id](args response) {
+      const auto self = weak.lock();
+      if (!self) return;
+      self->on_strand([id, response = std::move(response)](sio_socket& s) mutable {
+        sio_packet p;
+        p.type = sio_packet_type::ack;
+        p.nsp = s.nsp()->name();
+        p.id = id;
+        p.data = json::array();
+        for (auto& v : response)
+          p.data.push_back(std::move(v));
+        s.send_packet(make_wire_packet(p));
+      });
+    });
+  }
+  // Copies: a handler may add or remove handlers while it runs.
+  const auto any = any_handlers;
+  for (const auto& h : any) {
+    try {
+      h(event, values);
+    } catch (const std::exception& e) {
+      report("any listener threw: ", e.what());
+    }
+  }
+  const auto it = handlers.find(event);
+  if (it == handlers.end()) return;
+  auto entries = it->second;
+  std::erase_if(it->second, [](const event_entry& e) { return e.once; });
+  for (const auto& entry : entries) {
+    try {
+      entry.handler(values, reply);
+    } catch (const std::exception& e) {
+      report("handler threw: ", e.what());
+    } catch (...) {
+      report("handler threw", "");
+    }
+  }
+}
+
+void sio_socket::close(const std::string& reason, bool send_disconnect) {
+  if (!connected()) return;
+  if (send_disconnect) {
+    sio_packet p;
+    p.type = sio_packet_type::disconnect;
+    p.nsp = nsp_->name();
+    send_packet(make_wire_packet(p));
+  }
+  auto notify = [&](const std::vector<socket::reason_handler>& list) {
+    for (const auto& h : list) {
+      try {
+        h(reason);
+      } catch (const std::exception& e) {
+        report("disconnect listener threw: ", e.what());
+      }
+    }
+  };
+  // PROTOCOL.md 2.9: "disconnecting" sees the rooms, then the rooms go, then "disconnect".
+  notify(disconnecting_handlers);
+  connected_.store(false);
+  nsp_->adapter().del_all(id_);
+  nsp_->remove_socket(id_);
+  if (const auto c = client_.lock()) c->remove_socket(nsp_->name());
+  auto pending = std::move(acks_);
+  acks_.clear();
+  for (auto& [id, entry] : pending) {
+    if (entry.timer) entry.timer->cancel();
+    try {
+      entry.callback(ack_error{disconnected_message}, {});
+    } catch (const std::exception& e) {
+      report("ack callback threw: ", e.what());
+    }
+  }
+  notify(disconnect_handlers);
+  handlers.clear();
+  any_handlers.clear();
+  outgoing_any_handlers.clear();
+  packet_middlewares.clear();
+  if (const auto srv = nsp_->server()) srv->remove_child_if_empty(nsp_);
+}
+
+}  // namespace socketio::detail

@@ -1,0 +1,255 @@
+// Reference fixture server for the Socket.IO end-to-end suite, built on the
+// Node `socket.io` and `engine.io` packages. It follows the same command-line
+// contract as the C++ fixture server (examples/fixture_server):
+//
+//   --port N                (0 = pick a free port)
+//   --ping-interval MS      (default 300)
+//   --ping-timeout MS       (default 200)
+//   --max-payload BYTES     (default 1000000)
+//   --threads N             (accepted and ignored)
+//   --upgrade-timeout MS    (default 10000)
+//   --request-timeout MS    (time allowed for request headers; Node's default otherwise)
+//   --transports LIST       (comma separated, default polling,websocket)
+//   --no-upgrades           (allowUpgrades: false)
+//   --cors-origin ORIGIN    (enables CORS with that origin; `*` allowed)
+//   --cors-credentials      (Access-Control-Allow-Credentials: true)
+//   --deny-param NAME       (refuse requests whose query has NAME, message "denied")
+//   --initial-header "Name: value"  (added to the handshake response)
+//
+// One HTTP server on 127.0.0.1 serves two endpoints with the same engine
+// options:
+//   /engine.io/  a raw Engine.IO v4 echo server (every message is sent back on
+//                the same session, text as text and binary as binary);
+//   /socket.io/  a Socket.IO v5 server (connectTimeout 1000 ms, no connection
+//                state recovery, no middleware):
+//                  - on connect to `/` and `/custom`: emit "auth" with the
+//                    CONNECT payload (`{}` when there is none);
+//                  - on `/`: "message" -> emit "message-back" with the same
+//                    arguments; "message-with-ack" and "echo" -> ack with the
+//                    same arguments; "join"(room) / "leave"(room) -> join or
+//                    leave, then ack with no arguments; "bcast"(room, payload)
+//                    -> emit "msg"(payload) to the room, then ack with no
+//                    arguments;
+//                  - any other namespace is refused ("Invalid namespace").
+// Anything else gets 404. It prints `listening <port>` once it is ready and
+// exits with status 0 on SIGTERM or SIGINT.
+
+import http from "node:http";
+import process from "node:process";
+import { Server as EngineServer } from "engine.io";
+import { Server as SocketIOServer } from "socket.io";
+
+function usage(message) {
+  process.stderr.write(`sio-fixture: ${message}\n`);
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const opts = {
+    port: 0,
+    pingInterval: 300,
+    pingTimeout: 200,
+    maxPayload: 1000000,
+    upgradeTimeout: 10000,
+    requestTimeout: 0,
+    transports: ["polling", "websocket"],
+    allowUpgrades: true,
+    corsOrigin: null,
+    corsCredentials: false,
+    denyParam: null,
+    initialHeaders: [],
+  };
+  const intArg = (name, value) => {
+    if (value === undefined || !/^\d+$/.test(value)) usage(`${name} needs a non-negative integer`);
+    return Number(value);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) usage(`${arg} needs a value`);
+      return argv[++i];
+    };
+    switch (arg) {
+      case "--port": opts.port = intArg(arg, value()); break;
+      case "--ping-interval": opts.pingInterval = intArg(arg, value()); break;
+      case "--ping-timeout": opts.pingTimeout = intArg(arg, value()); break;
+      case "--max-payload": opts.maxPayload = intArg(arg, value()); break;
+      case "--threads": intArg(arg, value()); break;
+      case "--upgrade-timeout": opts.upgradeTimeout = intArg(arg, value()); break;
+      case "--request-timeout": opts.requestTimeout = intArg(arg, value()); break;
+      case "--transports": {
+        const list = value().split(",").map((s) => s.trim()).filter(Boolean);
+        for (const t of list) {
+          if (t !== "polling" && t !== "websocket") usage(`unknown transport ${t}`);
+        }
+        if (list.length === 0) usage("--transports needs at least one transport");
+        opts.transports = list;
+        break;
+      }
+      case "--no-upgrades": opts.allowUpgrades = false; break;
+      case "--cors-origin": opts.corsOrigin = value(); break;
+      case "--cors-credentials": opts.corsCredentials = true; break;
+      case "--deny-param": opts.denyParam = value(); break;
+      case "--initial-header": {
+        const raw = value();
+        const colon = raw.indexOf(":");
+        if (colon <= 0) usage(`--initial-header needs "Name: value", got ${JSON.stringify(raw)}`);
+        opts.initialHeaders.push([raw.slice(0, colon).trim(), raw.slice(colon + 1).trim()]);
+        break;
+      }
+      default:
+        usage(`unknown argument ${JSON.stringify(arg)}`);
+    }
+  }
+  return opts;
+}
+
+const opts = parseArgs(process.argv.slice(2));
+
+/** Engine options shared by both endpoints; `path` differs. */
+function engineOptions(path) {
+  const o = {
+    path,
+    pingInterval: opts.pingInterval,
+    pingTimeout: opts.pingTimeout,
+    maxHttpBufferSize: opts.maxPayload,
+    upgradeTimeout: opts.upgradeTimeout,
+    transports: opts.transports,
+    allowUpgrades: opts.allowUpgrades,
+  };
+  if (opts.corsOrigin !== null) {
+    o.cors = { origin: opts.corsOrigin, credentials: opts.corsCredentials };
+  }
+  if (opts.denyParam !== null) {
+    const name = opts.denyParam;
+    o.allowRequest = (req, callback) => {
+      const query = new URL(req.url, "http://127.0.0.1").searchParams;
+      if (query.has(name)) callback("denied", false);
+      else callback(null, true);
+    };
+  }
+  return o;
+}
+
+function addInitialHeaders(engine) {
+  if (opts.initialHeaders.length === 0) return;
+  engine.on("initial_headers", (headers) => {
+    for (const [name, value] of opts.initialHeaders) headers[name] = value;
+  });
+}
+
+// --- /engine.io/: raw echo ---------------------------------------------------
+
+const echoEngine = new EngineServer(engineOptions("/engine.io"));
+addInitialHeaders(echoEngine);
+echoEngine.on("connection", (socket) => {
+  socket.on("message", (data) => {
+    socket.send(data);
+  });
+});
+
+// --- /socket.io/: Socket.IO --------------------------------------------------
+
+const sioEngine = new EngineServer(engineOptions("/socket.io"));
+addInitialHeaders(sioEngine);
+
+const io = new SocketIOServer({
+  serveClient: false,
+  connectTimeout: 1000,
+  path: "/socket.io",
+});
+io.bind(sioEngine);
+
+/** Calls the ack callback that socket.io appends when the client asked for one. */
+function ackWith(args, ...reply) {
+  const last = args[args.length - 1];
+  if (typeof last === "function") last(...reply);
+}
+
+/** Arguments without the trailing ack callback. */
+function withoutAck(args) {
+  return typeof args[args.length - 1] === "function" ? args.slice(0, -1) : args;
+}
+
+io.of("/").on("connection", (socket) => {
+  socket.emit("auth", socket.handshake.auth);
+
+  socket.on("message", (...args) => {
+    socket.emit("message-back", ...withoutAck(args));
+  });
+  socket.on("message-with-ack", (...args) => {
+    ackWith(args, ...withoutAck(args));
+  });
+  socket.on("echo", (...args) => {
+    ackWith(args, ...withoutAck(args));
+  });
+  socket.on("join", (...args) => {
+    const [room] = withoutAck(args);
+    socket.join(String(room));
+    ackWith(args);
+  });
+  socket.on("leave", (...args) => {
+    const [room] = withoutAck(args);
+    socket.leave(String(room));
+    ackWith(args);
+  });
+  socket.on("bcast", (...args) => {
+    const [room, payload] = withoutAck(args);
+    io.to(String(room)).emit("msg", payload);
+    ackWith(args);
+  });
+});
+
+io.of("/custom").on("connection", (socket) => {
+  socket.emit("auth", socket.handshake.auth);
+});
+
+// --- HTTP routing ------------------------------------------------------------
+
+function route(url) {
+  const path = (url ?? "").split("?", 1)[0];
+  if (path.startsWith("/socket.io/")) return sioEngine;
+  if (path.startsWith("/engine.io/")) return echoEngine;
+  return null;
+}
+
+const serverOptions = opts.requestTimeout
+  ? { headersTimeout: opts.requestTimeout, requestTimeout: opts.requestTimeout, connectionsCheckingInterval: 50 }
+  : {};
+const httpServer = http.createServer(serverOptions, (req, res) => {
+  const engine = route(req.url);
+  if (engine) {
+    engine.handleRequest(req, res);
+    return;
+  }
+  res.writeHead(404, { "Content-Type": "text/plain" });
+  res.end("not found");
+});
+
+httpServer.on("upgrade", (req, socket, head) => {
+  const engine = route(req.url);
+  if (engine) {
+    // Validation (transport, sid, ...) and its HTTP 400 happen in there.
+    engine.handleUpgrade(req, socket, head);
+    return;
+  }
+  socket.on("error", () => {});
+  socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+});
+
+let stopping = false;
+function shutdown() {
+  if (stopping) return;
+  stopping = true;
+  io.close();
+  echoEngine.close();
+  httpServer.close();
+  httpServer.closeAllConnections();
+  process.exit(0);
+}
+process.on("SIGTERM", shutdown);
+process.on("SIGINT", shutdown);
+
+httpServer.listen(opts.port, "127.0.0.1", () => {
+  process.stdout.write(`listening ${httpServer.address().port}\n`);
+});
