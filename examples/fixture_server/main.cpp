@@ -3,6 +3,7 @@
 // Socket.IO server with the handlers the tests and benchmarks expect.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <charconv>
 #include <cstdlib>
@@ -166,10 +167,13 @@ int main(int argc, char** argv) {
   }
 
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  boost::asio::steady_timer grace(ioc);
   signals.async_wait([&](boost::system::error_code, int) {
     io.close();
     engine.close();
-    ioc.stop();
+    // A moment for the close packets and frames to go out, then stop.
+    grace.expires_after(std::chrono::milliseconds(200));
+    grace.async_wait([&](boost::system::error_code) { ioc.stop(); });
   });
 
   std::cout << "listening " << port << std::endl;

@@ -108,6 +108,11 @@ endpoint::endpoint(boost::asio::any_io_executor executor, engine_options options
   options_.path.push_back('/');
 }
 
+endpoint::~endpoint() {
+  for (const auto& [id, s] : sessions_)
+    s->abandon();
+}
+
 void endpoint::set_connection_handler(connection_handler h) {
   on_connection_ = std::move(h);
 }

@@ -21,6 +21,9 @@ class endpoint : public std::enable_shared_from_this<endpoint> {
   using connection_handler = std::function<void(const std::shared_ptr<session>&)>;
 
   endpoint(boost::asio::any_io_executor executor, engine_options options);
+  /// Runs when the io_context no longer runs (its pending handlers held the last references);
+  /// breaks the session <-> transport and session <-> handler cycles of sessions still open.
+  ~endpoint();
 
   const engine_options& options() const { return options_; }
 

@@ -1,5 +1,9 @@
 #include "engineio/http_connection.hpp"
 
+#include <sys/socket.h>
+
+#include <cerrno>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -116,17 +120,10 @@ class http_connection final : public http_exchange,
     boost::asio::dispatch(stream_.get_executor(), [self = shared_from_this(),
                                                    on_abort = std::move(on_abort)]() mutable {
       if (self->replying_ || self->closed_) return;
-      self->watching_ = true;
-      self->stream_.socket().async_wait(
-          boost::asio::ip::tcp::socket::wait_read,
-          [self, on_abort = std::move(on_abort)](boost::system::error_code ec) {
-            self->watching_ = false;
-            if (ec == boost::asio::error::operation_aborted) return;
-            boost::system::error_code ec2;
-            // Readable with nothing to read means the peer closed (or reset) the connection;
-            // readable with bytes means a pipelined request, which is not an abort.
-            if (ec || self->stream_.socket().available(ec2) == 0 || ec2) on_abort();
-          });
+      // Each watch has a generation: a wait that completes after its request was answered
+      // (the connection may already be reading or parking the next request) is stale.
+      self->wait_for_abort(++self->watch_generation_,
+                           std::make_shared<std::function<void()>>(std::move(on_abort)));
     });
   }
 
@@ -140,6 +137,27 @@ class http_connection final : public http_exchange,
   }
 
  private:
+  void wait_for_abort(std::uint64_t generation, std::shared_ptr<std::function<void()>> on_abort) {
+    stream_.socket().async_wait(
+        boost::asio::ip::tcp::socket::wait_read,
+        [self = shared_from_this(), generation, on_abort](boost::system::error_code ec) {
+          if (generation != self->watch_generation_ || self->replying_) return;
+          if (ec == boost::asio::error::operation_aborted) return;
+          if (ec) return (*on_abort)();
+          // A wait can complete without the socket being readable; peek to tell EOF (0),
+          // nothing yet (EAGAIN: wait again) and a pipelined request (bytes: not an abort).
+          char byte = 0;
+          const auto n =
+              ::recv(self->stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+          if (n > 0) return;
+          if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            self->wait_for_abort(generation, on_abort);
+            return;
+          }
+          (*on_abort)();
+        });
+  }
+
   void read_header() {
     header_parser_.emplace();
     header_parser_->header_limit(max_header_bytes);
@@ -190,10 +208,10 @@ class http_connection final : public http_exchange,
   void write_reply(http_reply r) {
     if (closed_ || released_ || replying_) return;
     replying_ = true;
-    if (watching_) {
-      boost::system::error_code ec;
-      stream_.socket().cancel(ec);
-    }
+    // Retire any abort watch: only a wait can be pending while a reply is being prepared.
+    ++watch_generation_;
+    boost::system::error_code cancel_ec;
+    stream_.socket().cancel(cancel_ec);
     // A request whose body was never read leaves the stream mid-message: close after.
     const bool body_pending = !body_read_ && header_parser_ && !header_parser_->is_done();
     const bool keep = keep_alive_ && !r.close_connection && !body_pending;
@@ -240,7 +258,7 @@ class http_connection final : public http_exchange,
   bool keep_alive_ = true;
   bool body_read_ = false;
   bool replying_ = false;
-  bool watching_ = false;
+  std::uint64_t watch_generation_ = 0;
   bool closed_ = false;
   bool released_ = false;
 };

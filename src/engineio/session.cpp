@@ -149,6 +149,14 @@ void session::probe(std::shared_ptr<ws_transport> ws, std::string handshake) {
   });
 }
 
+void session::abandon() {
+  websocket_.reset();
+  probe_.reset();
+  parked_get_.reset();
+  on_message_ = nullptr;
+  on_close_ = nullptr;
+}
+
 void session::arm_timer(timer_kind kind, std::chrono::milliseconds after) {
   const auto index = static_cast<std::size_t>(kind);
   auto& timer = timers_[index];

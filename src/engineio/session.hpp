@@ -58,6 +58,10 @@ class session : public std::enable_shared_from_this<session>,
   bool begin_post() { return !posting_.exchange(true); }
   void end_post() { posting_.store(false); }
 
+  /// Drops transports, the parked GET and the handlers, breaking reference cycles. Only for
+  /// teardown when no thread runs the io_context any more.
+  void abandon();
+
   // --- on the strand only ---
   void set_message_handler(message_handler h) { on_message_ = std::move(h); }
   void set_close_handler(close_handler h) { on_close_ = std::move(h); }

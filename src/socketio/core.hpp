@@ -49,6 +49,8 @@ class sio_namespace : public std::enable_shared_from_this<sio_namespace>, public
   std::shared_ptr<sio_socket> find_socket(const std::string& id) const;
   std::vector<std::shared_ptr<sio_socket>> all_sockets() const;
   std::size_t size() const;
+  /// Drops every socket reference (server teardown).
+  void forget_sockets();
 
   std::uint64_t next_ack_id() { return ack_ids_.fetch_add(1); }
 
@@ -165,7 +167,8 @@ class sio_client : public std::enable_shared_from_this<sio_client> {
   void fatal();
   void send_connect_error(const std::string& nsp, const connect_error& e);
 
-  std::shared_ptr<sio_server> server_;
+  // Weak: sessions live in the server's registry, so a strong reference here would be a cycle.
+  std::weak_ptr<sio_server> server_;
   std::weak_ptr<session> session_;
   sio_decoder decoder_;
   std::unordered_map<std::string, std::shared_ptr<sio_socket>> sockets_;
@@ -177,6 +180,8 @@ class sio_client : public std::enable_shared_from_this<sio_client> {
 class sio_server : public std::enable_shared_from_this<sio_server> {
  public:
   sio_server(boost::asio::io_context& ioc, server_options options);
+  /// Namespaces and their sockets refer to each other; the server's end breaks that cycle.
+  ~sio_server();
   void init();  // after construction: creates "/" and wires the engine endpoint
 
   boost::asio::io_context& io_context() { return ioc_; }

@@ -17,8 +17,10 @@ void sio_client::start() {
   });
   s->set_close_handler(
       [self = shared_from_this()](std::string_view reason) { self->on_close(reason); });
+  const auto server = server_.lock();
+  if (!server) return;
   // PROTOCOL.md 2.10: a connection that joins no namespace in time is closed.
-  connect_timer_.expires_after(server_->options().connect_timeout);
+  connect_timer_.expires_after(server->options().connect_timeout);
   connect_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
     const auto self = weak.lock();
     if (ec || !self || !self->sockets_.empty()) return;
@@ -95,7 +97,9 @@ void sio_client::send_connect_error(const std::string& nsp, const connect_error&
 void sio_client::on_connect(sio_packet&& p) {
   if (sockets_.count(p.nsp) != 0 || connecting_.count(p.nsp) != 0) return fatal();
   json auth = p.data.is_discarded() ? json::object() : std::move(p.data);
-  const auto nsp = server_->lookup(p.nsp, auth);
+  const auto server = server_.lock();
+  if (!server) return;
+  const auto nsp = server->lookup(p.nsp, auth);
   if (!nsp) {
     send_connect_error(p.nsp, connect_error{"Invalid namespace", std::nullopt});
     return;

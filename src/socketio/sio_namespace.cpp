@@ -123,6 +123,11 @@ std::vector<std::shared_ptr<sio_socket>> sio_namespace::all_sockets() const {
   return out;
 }
 
+void sio_namespace::forget_sockets() {
+  std::lock_guard lock(mutex_);
+  sockets_.clear();
+}
+
 std::size_t sio_namespace::size() const {
   std::lock_guard lock(mutex_);
   return sockets_.size();

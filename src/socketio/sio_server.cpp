@@ -6,6 +6,13 @@ namespace socketio::detail {
 sio_server::sio_server(boost::asio::io_context& ioc, server_options options)
     : ioc_(ioc), options_(std::move(options)) {}
 
+sio_server::~sio_server() {
+  for (const auto& [name, nsp] : namespaces_)
+    nsp->forget_sockets();
+  for (const auto& [predicate, parent] : parents_)
+    parent->forget_sockets();
+}
+
 void sio_server::init() {
   endpoint_ = std::make_shared<endpoint>(ioc_.get_executor(), options_.engine);
   endpoint_->set_connection_handler([weak = weak_from_this()](const std::shared_ptr<session>& s) {
