@@ -12,11 +12,25 @@ bash scripts/install-deps.sh
 echo "== format check"
 git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run -Werror
 
-build() {  # build <dir> <extra cmake args...>
+build() {  # build <dir> <cmake args...> [--target <targets...>]
   local dir=$1
   shift
-  cmake -S "$root" -B "$dir" -G Ninja -DSOCKETIO_WERROR=ON "$@" >/dev/null
-  cmake --build "$dir" -j "$jobs"
+  local configure=() targets=()
+  while (($#)); do
+    if [ "$1" = --target ]; then
+      shift
+      targets=("$@")
+      break
+    fi
+    configure+=("$1")
+    shift
+  done
+  cmake -S "$root" -B "$dir" -G Ninja -DSOCKETIO_WERROR=ON "${configure[@]}" >/dev/null
+  if ((${#targets[@]})); then
+    cmake --build "$dir" -j "$jobs" --target "${targets[@]}"
+  else
+    cmake --build "$dir" -j "$jobs"
+  fi
 }
 
 echo "== release build and tests"
@@ -27,5 +41,14 @@ echo "== ASan+UBSan build and tests"
 build build/asan -DCMAKE_BUILD_TYPE=Debug -DSOCKETIO_SANITIZE=address,undefined
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build/asan --output-on-failure -j "$jobs"
+
+echo "== ThreadSanitizer: the multi-threaded scenarios (4 I/O threads, emits from other threads)"
+build build/tsan -DCMAKE_BUILD_TYPE=Debug -DSOCKETIO_SANITIZE=thread -DSOCKETIO_BUILD_TESTS=ON \
+  --target socketio-fixture-server socketio-api-server
+(cd tests/e2e &&
+  TSAN_OPTIONS=halt_on_error=1 \
+  FIXTURE_SERVER="$root/build/tsan/examples/socketio-fixture-server --threads 4" \
+  API_SERVER="$root/build/tsan/tests/socketio-api-server" \
+  node --test --test-concurrency=1 api-threads.test.mjs sio-concurrency.test.mjs sio-rooms.test.mjs)
 
 echo "== all tests passed"

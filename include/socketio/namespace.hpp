@@ -30,6 +30,7 @@ class namespace_handle {
   broadcast_operator except(const std::string& room) const;
   broadcast_operator volatile_() const;
   broadcast_operator local() const;
+  broadcast_operator compress(bool on) const;
   broadcast_operator timeout(std::chrono::milliseconds t) const;
 
   template <class... T>

@@ -50,6 +50,12 @@ class server {
   broadcast_operator to(const std::string& room) const;
   broadcast_operator in(const std::string& room) const { return to(room); }
   broadcast_operator except(const std::string& room) const;
+  broadcast_operator volatile_() const;
+  broadcast_operator local() const;
+  broadcast_operator compress(bool on) const;
+  broadcast_operator timeout(std::chrono::milliseconds t) const;
+  /// The main namespace "/".
+  namespace_handle sockets() const { return main(); }
   template <class... T>
   bool emit(std::string_view event, T&&... values) const {
     return main().emit(event, std::forward<T>(values)...);

@@ -11,11 +11,6 @@ const message_ptr& ping_message() {
   return ping;
 }
 
-const message_ptr& close_message() {
-  static const message_ptr close = make_message(packet_type::close, false, {});
-  return close;
-}
-
 }  // namespace
 
 session_state::session_state(session_host& host, transport_type initial, session_limits limits)
@@ -93,14 +88,17 @@ void session_state::close(std::string_view reason) {
     if (!ws_writing_) finish_websocket_close();
     return;
   }
-  // Polling: the `1` goes out in the parked GET, or in the next one if none is parked.
-  queued_bytes_ += close_message()->weight();
-  queue_.push_back(close_message());
-  if (poll_parked_) {
-    flush();
+  // Polling (PROTOCOL.md 1.11): queued data goes out in a response of its own and the `1` in a
+  // later GET, as the reference does after draining. A client handles a payload's packets
+  // after its close, so a `1` sharing a payload with data would hide that data's effect (a
+  // DISCONNECT would read as "transport close"). With nothing queued, a parked GET gets `1`.
+  if (poll_parked_ && queue_.empty()) {
+    poll_parked_ = false;
+    host_.respond_poll("1");
     finish(close_reason_);
     return;
   }
+  flush();
   host_.arm_timer(timer_kind::close_linger, std::chrono::seconds(30));
 }
 
@@ -147,8 +145,13 @@ bool session_state::on_poll_get() {
     host_.respond_poll("6");
     return true;
   }
+  if (phase_ == phase::closing && queue_.empty()) {
+    poll_parked_ = false;
+    host_.respond_poll("1");
+    finish(close_reason_);
+    return true;
+  }
   flush();
-  if (phase_ == phase::closing && !poll_parked_) finish(close_reason_);
   return true;
 }
 

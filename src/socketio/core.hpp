@@ -38,6 +38,9 @@ class sio_namespace : public std::enable_shared_from_this<sio_namespace>, public
   socketio::adapter& adapter() { return *adapter_; }
   std::shared_ptr<sio_server> server() const { return server_.lock(); }
   bool is_child() const { return parent_ != nullptr; }
+  /// Marks a dynamic parent: its broadcasts go to each of its children.
+  void make_parent() { is_parent_ = true; }
+  void add_child(const std::shared_ptr<sio_namespace>& child);
 
   void add_connection_handler(std::function<void(socket)> h);
   void add_middleware(connect_middleware m);
@@ -74,6 +77,8 @@ class sio_namespace : public std::enable_shared_from_this<sio_namespace>, public
   std::string name_;
   std::weak_ptr<sio_server> server_;
   std::shared_ptr<sio_namespace> parent_;
+  bool is_parent_ = false;
+  std::vector<std::weak_ptr<sio_namespace>> children_;  // guarded by mutex_
   std::unique_ptr<socketio::adapter> adapter_;
   mutable std::mutex mutex_;
   std::vector<std::function<void(socket)>> on_connection_;
@@ -107,6 +112,8 @@ class sio_socket : public std::enable_shared_from_this<sio_socket> {
   bool emit_now(std::string_view event, args values, std::optional<std::uint64_t> ack_id = {});
   void expect_ack(std::uint64_t id, std::optional<std::chrono::milliseconds> timeout,
                   std::function<void(std::optional<ack_error>, args)> cb);
+  /// Drops a pending ack without calling it (a broadcast's timeout expired).
+  void forget_ack(std::uint64_t id);
 
   // Handlers (strand only; the public handle posts).
   struct event_entry {

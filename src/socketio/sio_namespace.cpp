@@ -27,13 +27,15 @@ sio_packet event_packet(const std::string& nsp, std::string_view event, args val
 }
 
 // Collects the acks of a broadcast: done when every targeted socket answered, or at timeout.
-struct broadcast_ack_state {
+struct broadcast_ack_state : std::enable_shared_from_this<broadcast_ack_state> {
   std::mutex mutex;
   std::size_t expected = 0;
   std::vector<json> responses;
   bool done = false;
   broadcast_operator::ack_callback callback;
-  std::unique_ptr<boost::asio::steady_timer> timer;
+  std::unique_ptr<boost::asio::steady_timer> timer;  // used on its own strand only
+  std::uint64_t id = 0;
+  std::vector<std::weak_ptr<sio_socket>> targets;  // set before any ack can arrive
 
   void add(json response) {
     broadcast_operator::ack_callback cb;
@@ -47,7 +49,10 @@ struct broadcast_ack_state {
       cb = std::move(callback);
       all = std::move(responses);
     }
-    if (timer) timer->cancel();
+    if (timer) {
+      boost::asio::post(timer->get_executor(),
+                        [self = shared_from_this()] { self->timer->cancel(); });
+    }
     cb(std::nullopt, std::move(all));
   }
   void expire() {
@@ -59,6 +64,12 @@ struct broadcast_ack_state {
       done = true;
       cb = std::move(callback);
       partial = std::move(responses);
+    }
+    // Sockets that never answered would otherwise keep the entry until they disconnect.
+    for (const auto& w : targets) {
+      if (const auto s = w.lock()) {
+        s->on_strand([id = this->id](sio_socket& target) { target.forget_ack(id); });
+      }
     }
     cb(ack_error{"operation has timed out"}, std::move(partial));
   }
@@ -155,7 +166,26 @@ void sio_namespace::disconnect_socket(const std::string& socket_id, bool close) 
   });
 }
 
+void sio_namespace::add_child(const std::shared_ptr<sio_namespace>& child) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(children_, [](const auto& w) { return w.expired(); });
+  children_.push_back(child);
+}
+
 bool sio_namespace::broadcast(std::string_view event, args values, const broadcast_options& opts) {
+  if (is_parent_) {
+    // A dynamic parent has no sockets of its own: it broadcasts in each child namespace.
+    std::vector<std::shared_ptr<sio_namespace>> children;
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& w : children_) {
+        if (auto c = w.lock()) children.push_back(std::move(c));
+      }
+    }
+    for (const auto& c : children)
+      c->broadcast(event, values, opts);
+    return true;
+  }
   const auto w = make_wire_packet(event_packet(name_, event, std::move(values)));
   adapter_->broadcast(*this, w, opts);
   return true;
@@ -173,6 +203,17 @@ void sio_namespace::broadcast_with_ack(std::string_view event, args values,
   auto state = std::make_shared<broadcast_ack_state>();
   state->expected = ids.size();
   state->callback = std::move(cb);
+  state->id = id;
+  std::vector<std::shared_ptr<sio_socket>> targets;
+  targets.reserve(ids.size());
+  for (const auto& sid : ids) {
+    if (auto s = find_socket(sid)) {
+      state->targets.push_back(s);
+      targets.push_back(std::move(s));
+    }
+  }
+  // Sockets gone between lookup and now count as answered with null.
+  const std::size_t gone = ids.size() - targets.size();
   if (ids.empty()) {
     state->done = true;
     state->callback(std::nullopt, {});
@@ -186,12 +227,9 @@ void sio_namespace::broadcast_with_ack(std::string_view event, args values,
       if (!ec) state->expire();
     });
   }
-  for (const auto& sid : ids) {
-    const auto s = find_socket(sid);
-    if (!s) {
-      state->add(json());  // gone between lookup and delivery: counts as answered with null
-      continue;
-    }
+  for (std::size_t i = 0; i < gone; ++i)
+    state->add(json());
+  for (const auto& s : targets) {
     s->on_strand([w, id, state, is_volatile = opts.flags.is_volatile](sio_socket& target) {
       target.expect_ack(id, std::nullopt, [state](std::optional<ack_error> err, args response) {
         if (err) return;  // the socket left; the timeout reports it

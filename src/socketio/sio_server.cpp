@@ -37,6 +37,7 @@ std::shared_ptr<sio_namespace> sio_server::add_parent(
   std::lock_guard lock(mutex_);
   auto parent = std::make_shared<sio_namespace>("/_" + std::to_string(parent_counter_++),
                                                 weak_from_this(), nullptr);
+  parent->make_parent();
   parents_.emplace_back(std::move(predicate), parent);
   return parent;
 }
@@ -56,10 +57,16 @@ std::shared_ptr<sio_namespace> sio_server::lookup(const std::string& name, const
       match = false;
     }
     if (!match) continue;
-    std::lock_guard lock(mutex_);
-    auto& slot = namespaces_[name];
-    if (!slot) slot = std::make_shared<sio_namespace>(name, weak_from_this(), parent);
-    return slot;
+    std::shared_ptr<sio_namespace> child;
+    {
+      std::lock_guard lock(mutex_);
+      auto& slot = namespaces_[name];
+      if (slot) return slot;
+      slot = std::make_shared<sio_namespace>(name, weak_from_this(), parent);
+      child = slot;
+    }
+    parent->add_child(child);
+    return child;
   }
   return nullptr;
 }

@@ -108,6 +108,16 @@ void sio_socket::dispatch_event(args values, std::optional<std::uint64_t> ack_id
   std::string event =
       values.front().is_string() ? values.front().get<std::string>() : values.front().dump();
   values.erase(values.begin());
+  // Catch-all listeners see every event before per-packet middleware, as in the reference
+  // (so they also see events a middleware rejects). Copied: a listener may change the list.
+  const auto any = any_handlers;
+  for (const auto& h : any) {
+    try {
+      h(event, values);
+    } catch (const std::exception& e) {
+      report("any listener threw: ", e.what());
+    }
+  }
   if (packet_middlewares.empty()) {
     run_handlers(event, values, ack_id);
     return;
@@ -115,6 +125,13 @@ void sio_socket::dispatch_event(args values, std::optional<std::uint64_t> ack_id
   run_middlewares(
       0, std::make_shared<std::pair<std::string, args>>(std::move(event), std::move(values)),
       ack_id);
+}
+
+void sio_socket::forget_ack(std::uint64_t id) {
+  const auto it = acks_.find(id);
+  if (it == acks_.end()) return;
+  if (it->second.timer) it->second.timer->cancel();
+  acks_.erase(it);
 }
 
 void sio_socket::run_middlewares(std::size_t index,
@@ -162,17 +179,9 @@ void sio_socket::run_handlers(const std::string& event, args& values,
       });
     });
   }
-  // Copies: a handler may add or remove handlers while it runs.
-  const auto any = any_handlers;
-  for (const auto& h : any) {
-    try {
-      h(event, values);
-    } catch (const std::exception& e) {
-      report("any listener threw: ", e.what());
-    }
-  }
   const auto it = handlers.find(event);
   if (it == handlers.end()) return;
+  // A copy: a handler may add or remove handlers while it runs.
   auto entries = it->second;
   std::erase_if(it->second, [](const event_entry& e) { return e.once; });
   for (const auto& entry : entries) {

@@ -1128,13 +1128,32 @@ TEST_F(SessionState, ServerCloseWithoutGetWaitsForNextGetWhichEndsWithClose) {
 
   host.advance_to(1000);
   host.clear_log();
+  // The data drains in a response of its own; the close packet follows in the next GET, so
+  // the client handles the data before it sees the close (PROTOCOL.md 1.11).
+  EXPECT_TRUE(get());
+  EXPECT_EQ(host.io_log(), (strings{"respond " + payload({"4a", "bAQID"})}));
+  EXPECT_EQ(state().current_phase(), phase::closing);
   EXPECT_TRUE(get());
   EXPECT_EQ(host.io_log(),
-            (strings{"respond " + payload({"4a", "bAQID", "1"}), "closed forced close"}));
+            (strings{"respond " + payload({"4a", "bAQID"}), "respond 1", "closed forced close"}));
   EXPECT_EQ(state().current_phase(), phase::closed);
   EXPECT_EQ(host.armed(), strings{});
   EXPECT_FALSE(get());
   EXPECT_EQ(host.closed_reasons, (strings{"forced close"}));
+}
+
+TEST_F(SessionState, ServerCloseRightAfterASendPutsTheCloseInTheNextGet) {
+  // What disconnect(true) does: a DISCONNECT answers the parked GET, then the session closes.
+  make_polling();
+  state().start();
+  ASSERT_TRUE(get());
+  EXPECT_TRUE(state().send(text("1")));
+  host.clear_log();
+  state().close();
+  EXPECT_EQ(host.io_log(), (strings{}));
+  EXPECT_EQ(state().current_phase(), phase::closing);
+  EXPECT_TRUE(get());
+  EXPECT_EQ(host.io_log(), (strings{"respond 1", "closed forced close"}));
 }
 
 TEST_F(SessionState, ServerCloseWithoutGetFinishesAfterLinger) {

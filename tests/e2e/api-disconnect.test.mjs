@@ -1,0 +1,201 @@
+// Server API end to end: disconnecting / disconnect handlers and their reasons,
+// socket.disconnect() and disconnect(true), reconnecting to a namespace, ping timeout.
+// The server records each socket's "disconnecting" (rooms still joined) and "disconnect"
+// (rooms left) and then tells the room "watchers" ("socket-gone"); the tests read the records
+// with "disconnect-log". Scenario server: tests/e2e/api_server/main.cpp.
+
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import WebSocket from "ws";
+import { Queue } from "./helpers.mjs";
+import {
+  WAIT_MS,
+  assertNotReceived,
+  call,
+  closeAll,
+  connect,
+  connectOn,
+  manager,
+  nextOf,
+  skipApi,
+  sorted,
+  startApi,
+  waitGone,
+} from "./api-helpers.mjs";
+
+const TRANSPORTS = [["polling"], ["websocket"]];
+
+function expectRecords(records, { nsp = "/", reason, rooms }) {
+  assert.ok(Array.isArray(records), `records ${JSON.stringify(records)}`);
+  assert.equal(records.length, 2, `records ${JSON.stringify(records)}`);
+  const [disconnecting, disconnect] = records;
+  assert.deepEqual({ ...disconnecting, rooms: sorted(disconnecting.rooms) },
+    { event: "disconnecting", nsp, reason, rooms: sorted(rooms) }, "disconnecting sees the rooms");
+  assert.deepEqual(disconnect, { event: "disconnect", nsp, reason, rooms: [] }, "disconnect after leaving them");
+}
+
+/** A Manager with "/" and a second namespace, so that the connection outlives "/". */
+async function twoNamespaces(server, transports, dyn) {
+  const mgr = await manager(server, { transports });
+  const main = await connectOn(mgr, "/");
+  const other = await connectOn(mgr, dyn);
+  assert.deepEqual(await other.next("hello"), [dyn]);
+  return { mgr, main, other, close: () => { closeAll(main, other); mgr.engine?.close(); } };
+}
+
+describe("api: disconnect reasons", { skip: skipApi }, () => {
+  let server;
+  let watcher;
+  before(async () => {
+    server = await startApi();
+    watcher = await connect(server, "/", { transports: ["websocket"] });
+    await call(watcher, "join", "watchers");
+  });
+  after(async () => {
+    closeAll(watcher);
+    await server?.stop();
+  });
+
+  let n = 0;
+  for (const transports of TRANSPORTS) {
+    const tag = transports.join("+");
+
+    test(`client namespace disconnect (${tag})`, async () => {
+      const t = await connect(server, "/", { transports });
+      const id = t.socket.id;
+      await call(t, "join", ["room-a", "room-b"]);
+      t.socket.disconnect();
+      expectRecords(await waitGone(watcher, id), {
+        reason: "client namespace disconnect",
+        rooms: [id, "room-a", "room-b"],
+      });
+      closeAll(t);
+    });
+
+    test(`socket.disconnect(): "io server disconnect", then the client reconnects (${tag})`, async () => {
+      const c = await twoNamespaces(server, transports, `/dyn-${500 + n++}`);
+      try {
+        const id = c.main.socket.id;
+        const engine = c.mgr.engine;
+        await call(c.main, "join", "kick-room");
+        c.main.socket.emit("disconnect-me", false);
+        assert.equal(await c.main.next("disconnect"), "io server disconnect");
+        expectRecords(await waitGone(watcher, id), {
+          reason: "server namespace disconnect",
+          rooms: [id, "kick-room"],
+        });
+        // The connection stays open: the other namespace works, "/" can connect again.
+        assert.equal(await call(c.other, "echo", "still"), "still");
+        c.main.socket.connect();
+        await c.main.next("connect");
+        assert.notEqual(c.main.socket.id, id, "a new socket id");
+        assert.equal(c.mgr.engine, engine, "on the same Engine.IO connection");
+        assert.deepEqual((await call(c.main, "whoami")).rooms, [c.main.socket.id], "a fresh socket");
+        await assertNotReceived(c.other, "disconnect");
+      } finally {
+        c.close();
+      }
+    });
+
+    test(`socket.disconnect() of the only socket; socket.connect() opens a new connection (${tag})`, async () => {
+      const t = await connect(server, "/", { transports });
+      try {
+        const id = t.socket.id;
+        t.socket.emit("disconnect-me", false);
+        assert.equal(await t.next("disconnect"), "io server disconnect");
+        expectRecords(await waitGone(watcher, id), { reason: "server namespace disconnect", rooms: [id] });
+        t.socket.connect();
+        await t.next("connect");
+        assert.notEqual(t.socket.id, id);
+        assert.equal(await call(t, "echo", "back"), "back");
+      } finally {
+        closeAll(t);
+      }
+    });
+
+    test(`socket.disconnect(true) disconnects every namespace and closes the connection (${tag})`, async () => {
+      const c = await twoNamespaces(server, transports, `/dyn-${500 + n++}`);
+      try {
+        const ids = { main: c.main.socket.id, other: c.other.socket.id };
+        const closed = nextOf(c.mgr, "close");
+        c.main.socket.emit("disconnect-me", true);
+        assert.equal(await c.main.next("disconnect"), "io server disconnect", "/");
+        assert.equal(await c.other.next("disconnect"), "io server disconnect", "the other namespace gets its DISCONNECT too");
+        await closed;
+        const gone = new Map();
+        while (gone.size < 2) {
+          const [goneId, nsp, reason] = await watcher.next("socket-gone");
+          if (goneId === ids.main || goneId === ids.other) gone.set(goneId, { nsp, reason });
+        }
+        assert.deepEqual(gone.get(ids.main), { nsp: "/", reason: "server namespace disconnect" });
+        assert.deepEqual(gone.get(ids.other), { nsp: c.other.socket.nsp, reason: "server namespace disconnect" });
+        expectRecords(await call(watcher, "disconnect-log", ids.main), { reason: "server namespace disconnect", rooms: [ids.main] });
+        expectRecords(await call(watcher, "disconnect-log", ids.other), {
+          nsp: c.other.socket.nsp, reason: "server namespace disconnect", rooms: [ids.other],
+        });
+      } finally {
+        c.close();
+      }
+    });
+
+    test(`transport close: every namespace of the connection (${tag})`, async () => {
+      const c = await twoNamespaces(server, transports, `/dyn-${500 + n++}`);
+      const ids = [c.main.socket.id, c.other.socket.id];
+      await call(c.main, "join", "tc-room");
+      c.mgr.engine.close();
+      const reasons = new Map();
+      while (reasons.size < 2) {
+        const [goneId, , reason] = await watcher.next("socket-gone");
+        if (ids.includes(goneId)) reasons.set(goneId, reason);
+      }
+      expectRecords(await call(watcher, "disconnect-log", ids[0]), { reason: "transport close", rooms: [ids[0], "tc-room"] });
+      expectRecords(await call(watcher, "disconnect-log", ids[1]), {
+        nsp: c.other.socket.nsp, reason: "transport close", rooms: [ids[1]],
+      });
+      c.close();
+    });
+  }
+
+  test("a client namespace disconnect keeps the connection and the other namespaces", async () => {
+    const c = await twoNamespaces(server, ["websocket"], "/dyn-599");
+    try {
+      const id = c.other.socket.id;
+      c.other.socket.disconnect();
+      expectRecords(await waitGone(watcher, id), { nsp: "/dyn-599", reason: "client namespace disconnect", rooms: [id] });
+      assert.equal(await call(c.main, "echo", "alive"), "alive");
+      assert.equal(c.mgr.engine.readyState, "open");
+    } finally {
+      c.close();
+    }
+  });
+});
+
+describe("api: ping timeout", { skip: skipApi }, () => {
+  let server;
+  before(async () => {
+    server = await startApi(["--ping-interval", "200", "--ping-timeout", "200"]);
+  });
+  after(() => server?.stop());
+
+  test("a client that stops answering pings: \"ping timeout\"", async () => {
+    const watcher = await connect(server, "/", { transports: ["websocket"] });
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/socket.io/?EIO=4&transport=websocket`);
+    try {
+      await call(watcher, "join", "watchers");
+      const frames = new Queue("frame");
+      ws.on("message", (data) => frames.push(data.toString()));
+      ws.on("error", () => {});
+      assert.match(await frames.take(WAIT_MS, "OPEN"), /^0\{/);
+      ws.send("40");
+      const reply = await frames.take(WAIT_MS, "CONNECT reply");
+      const id = JSON.parse(reply.slice(2)).sid;
+      // Never answer the pings.
+      const records = await waitGone(watcher, id);
+      expectRecords(records, { reason: "ping timeout", rooms: [id] });
+      assert.ok(watcher.socket.connected, "the watcher answers its pings");
+    } finally {
+      ws.terminate();
+      closeAll(watcher);
+    }
+  });
+});

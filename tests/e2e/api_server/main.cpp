@@ -1,0 +1,660 @@
+// socketio-api-server: the scenario server of tests/e2e/api-*.test.mjs. It exercises the
+// public server API that the fixture server does not: middleware, dynamic namespaces,
+// server->client acks, listeners, per-packet middleware, disconnect reasons, socket data,
+// handshake, every broadcast operator, broadcast acks, fetch_sockets and remote sockets,
+// and emits from threads that are not I/O threads.
+//
+// Usage: socketio-api-server [--port N] [--threads N] [--ping-interval MS] [--ping-timeout MS]
+// Listens on 127.0.0.1, prints `listening <port>` once ready, exits 0 on SIGTERM/SIGINT.
+//
+// EVENT CONTRACT ("->" is the ack the client receives; every ack below is sent once)
+//
+// Connection middleware
+//   "/"        io.use #1: auth.token == "bad" -> CONNECT_ERROR
+//                {message: "not authorized", data: {reason: "bad token"}}; otherwise sets
+//                socket data to {user: auth.user (a string) or "anonymous"}.
+//              io.use #2: auth.token == "late" -> CONNECT_ERROR {message: "refused by second
+//                middleware"} (no data); otherwise adds data.second = true.
+//   "/admin"   use(): decides on a separate std::thread after 20 ms and calls next() from
+//                there: auth.admin === true -> accepted, data = {admin: true, via: "thread"};
+//                else CONNECT_ERROR {message: "admin only", data: {reason: "auth.admin must be
+//                true"}}. On connection: emit "hello" ("/admin").
+//   /^\/dyn-[0-9]+$/   dynamic (regex) parent. Parent middleware: auth.block === true ->
+//                CONNECT_ERROR {message: "blocked by parent"}. On connection: emit "hello" (nsp).
+//   "/pred-*"  dynamic (predicate) parent: accepts names starting with "/pred-" when
+//                auth.ok === true. On connection: emit "hello" (nsp).
+//
+// Events on every namespace
+//   "echo" (...a)              -> ...a
+//   "whoami"                   -> {id, nsp, rooms: [sorted]}
+//   "get-data"                 -> socket.data()
+//   "set-data" (v)             socket.set_data(v) -> true
+//   "join" (room | [rooms])    -> rooms after joining (sorted)
+//   "leave" (room)             -> rooms after leaving
+//   "handshake"                -> {id, nsp, headers: {name: first value}, query: {name: first
+//                                  value}, auth, address, url, secure, issued (ms epoch)}
+//   "disconnect-me" (close)    socket.disconnect(close) (no ack)
+//   "disconnect-log" (id)      -> the records of socket `id` (any namespace) or null:
+//                                  {event: "disconnecting", nsp, reason, rooms} (rooms still
+//                                  joined) then {event: "disconnect", nsp, reason, rooms}
+//                                  (rooms after leaving: []).
+//   After recording "disconnect", the server emits "socket-gone" (id, nsp, reason) to room
+//   "watchers" of "/".
+//
+// Events on "/" only
+//   Listeners, in the order they are registered on connection: on_any (logs "any:<ev>"),
+//   prepend_any (logs "pre:<ev>", so it runs first), on_any_outgoing (logs "out:<ev>"), then
+//   the per-packet middleware and handlers below. Every incoming event except "log" is seen
+//   by the any listeners. The log is per socket.
+//   "log"                      -> the log entries since the last "log", then clears it
+//   "t-on"                     on(): logs "on:t-on"
+//   "t-once"                   once(): logs "once:t-once"
+//   "off" (ev)                 socket.off(ev) -> true
+//   "off-any"                  socket.off_any() -> true
+//   "emit-back" (ev, v)        socket.emit(ev, v) -> true
+//   Per-packet middleware #1: event "forbidden" -> next("forbidden event") (on_error logs
+//     "error:<message>", the "forbidden" handler, which would emit "forbidden-ran", never
+//     runs); event "mutate" gets the extra argument "added-by-middleware".
+//   Per-packet middleware #2: for "mutate", calls next() from another std::thread.
+//   "mutate" (...a)            -> ...a (as changed by the middleware)
+//   "throw"                    the handler throws std::runtime_error("boom")
+//   "emit-reserved" (name, via)  via "socket" (default) | "io" | "room": emits `name` and
+//                                -> {error: null} or {error: what(), type: "invalid_argument"
+//                                | "other"}
+//   "ask" (timeoutMs, q)       socket.emit_with_ack("question", q) with that timeout
+//                                -> {error: null, answer: [...ack args]} or
+//                                   {error: "<message>", answer: []}
+//   "bcast" (spec)             spec = {from: "io" | "socket", to: [rooms], except: [rooms],
+//                                volatile, local, compress (bool; false -> compress(false)),
+//                                event, data}. from "io": io.to(to[0]).to(to[1])... (server
+//                                handle), io.except(...) or, with no room/flag, io.emit().
+//                                from "socket": socket.broadcast() then .to/.except...
+//                                Emits (event, data) -> true
+//   "volatile-burst" (room, n) io.to(room).volatile_().emit("vol", i) for i in [0,n), then
+//                                io.to(room).emit("vol-done", n) -> true
+//   "parent-emit" (which, ev, v)  which "regex" | "pred": emit on the dynamic parent -> true
+//   "ping-all" (room, ms)      io.to(room).timeout(ms).emit_with_ack("ping-all", {from: id})
+//                                -> {error: null | "<message>", responses: [sorted by JSON]}
+//   "fetch" (room)             -> [{id, rooms, data, auth}] of io.in(room).fetch_sockets(),
+//                                sorted by id
+//   "remote" (room, action, arg)  for each fetched socket of `room`: action "emit" ->
+//                                r.emit("remote-msg", arg); "join"/"leave" -> r.join/leave(arg);
+//                                "disconnect" -> r.disconnect(arg). -> number of sockets
+//   "sockets-join" (room, [rooms]) / "sockets-leave" (room, [rooms])  -> true
+//   "disconnect-sockets" (room, close)  acks true first, then
+//                                io.in(room).disconnect_sockets(close)
+//   "emit-from-thread" (room, n)  a new std::thread emits io.to(room).emit("tick", i) for i in
+//                                [0,n), then r.emit("personal", r.id) for each socket r of
+//                                io.in(room).fetch_sockets(), then emits "thread-done" (room,
+//                                n) to the calling socket, then acks -> n
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <regex>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "socketio/server.hpp"
+
+namespace {
+
+using socketio::ack;
+using socketio::args;
+using socketio::json;
+using namespace std::chrono_literals;
+
+struct server_flags {
+  std::uint16_t port = 3000;
+  unsigned threads = 1;
+  std::chrono::milliseconds ping_interval{25000};
+  std::chrono::milliseconds ping_timeout{20000};
+};
+
+[[noreturn]] void usage(std::string_view problem) {
+  std::cerr << "socketio-api-server: " << problem << "\n"
+            << "usage: socketio-api-server [--port N] [--threads N] [--ping-interval MS]"
+               " [--ping-timeout MS]\n";
+  std::exit(2);
+}
+
+unsigned long long number(std::string_view flag, std::string_view text) {
+  unsigned long long value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size()) {
+    usage(std::string(flag) + " needs a non-negative integer");
+  }
+  return value;
+}
+
+server_flags parse(int argc, char** argv) {
+  server_flags f;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view flag = argv[i];
+    if (i + 1 >= argc) usage(std::string(flag) + " needs a value");
+    const std::string_view value = argv[++i];
+    if (flag == "--port") {
+      const auto p = number(flag, value);
+      if (p > 65535) usage("--port out of range");
+      f.port = static_cast<std::uint16_t>(p);
+    } else if (flag == "--threads") {
+      const auto t = number(flag, value);
+      if (t == 0 || t > 64) usage("--threads must be 1..64");
+      f.threads = static_cast<unsigned>(t);
+    } else if (flag == "--ping-interval") {
+      f.ping_interval = std::chrono::milliseconds(number(flag, value));
+    } else if (flag == "--ping-timeout") {
+      f.ping_timeout = std::chrono::milliseconds(number(flag, value));
+    } else {
+      usage("unknown flag " + std::string(flag));
+    }
+  }
+  return f;
+}
+
+// --- argument helpers: a missing or mistyped argument gets the default ---
+
+std::string str_arg(const args& a, std::size_t i, std::string fallback = {}) {
+  return i < a.size() && a[i].is_string() ? a[i].get<std::string>() : fallback;
+}
+
+long long int_arg(const args& a, std::size_t i, long long fallback) {
+  return i < a.size() && a[i].is_number() ? a[i].get<long long>() : fallback;
+}
+
+bool bool_arg(const args& a, std::size_t i, bool fallback = false) {
+  return i < a.size() && a[i].is_boolean() ? a[i].get<bool>() : fallback;
+}
+
+json arg_or_null(const args& a, std::size_t i) {
+  return i < a.size() ? a[i] : json(nullptr);
+}
+
+/// `obj[key] === true`.
+bool is_true(const json& obj, const std::string& key) {
+  if (!obj.is_object()) return false;
+  const auto it = obj.find(key);
+  return it != obj.end() && it->is_boolean() && it->get<bool>();
+}
+
+/// `obj[key]` when it is a string, else the fallback.
+std::string str_field(const json& obj, const std::string& key, std::string fallback = {}) {
+  if (!obj.is_object()) return fallback;
+  const auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+/// A string, or an array of strings, as a list.
+std::vector<std::string> string_list(const json& v) {
+  std::vector<std::string> out;
+  if (v.is_string()) out.push_back(v.get<std::string>());
+  if (v.is_array()) {
+    for (const auto& x : v) {
+      if (x.is_string()) out.push_back(x.get<std::string>());
+    }
+  }
+  return out;
+}
+
+json rooms_json(const std::set<std::string>& rooms) {
+  json out = json::array();
+  for (const auto& r : rooms)
+    out.push_back(r);
+  return out;
+}
+
+json pairs_json(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  json out = json::object();
+  for (const auto& [k, v] : pairs) {
+    if (!out.contains(k)) out[k] = v;
+  }
+  return out;
+}
+
+json handshake_json(const socketio::socket& s) {
+  const socketio::handshake& h = s.handshake();
+  const auto issued =
+      std::chrono::duration_cast<std::chrono::milliseconds>(h.time.time_since_epoch()).count();
+  return json{{"id", s.id()},
+              {"nsp", s.nsp()},
+              {"headers", pairs_json(h.headers)},
+              {"query", pairs_json(h.query)},
+              {"auth", h.auth},
+              {"address", h.address},
+              {"url", h.url},
+              {"secure", h.secure},
+              {"issued", issued}};
+}
+
+/// The per-socket log of listener activity ("log" returns and clears it).
+class event_log {
+ public:
+  void add(std::string entry) {
+    std::lock_guard lock(mutex_);
+    entries_.push_back(std::move(entry));
+  }
+  json take() {
+    std::lock_guard lock(mutex_);
+    json out = std::move(entries_);
+    entries_ = json::array();
+    return out;
+  }
+
+ private:
+  std::mutex mutex_;
+  json entries_ = json::array();
+};
+
+class scenario {
+ public:
+  explicit scenario(socketio::server& io)
+      : io_(io),
+        dyn_(io.of(std::regex("^/dyn-[0-9]+$"))),
+        pred_(io.of([](const std::string& name, const json& auth) {
+          return name.rfind("/pred-", 0) == 0 && is_true(auth, "ok");
+        })) {}
+
+  void install() {
+    install_middleware();
+    io_.on_connection([this](socketio::socket s) {
+      install_common(s);
+      install_main(s);
+    });
+    io_.of("/admin").on_connection([this](socketio::socket s) {
+      install_common(s);
+      s.emit("hello", s.nsp());
+    });
+    auto hello = [this](socketio::socket s) {
+      install_common(s);
+      s.emit("hello", s.nsp());
+    };
+    dyn_.on_connection(hello);
+    pred_.on_connection(hello);
+  }
+
+  /// Joins every thread started by spawn(); call once the I/O threads have stopped.
+  void join_threads() {
+    std::vector<std::thread> threads;
+    {
+      std::lock_guard lock(mutex_);
+      threads = std::move(threads_);
+      threads_.clear();
+    }
+    for (auto& t : threads)
+      t.join();
+  }
+
+ private:
+  /// Runs `f` on a new thread that is not an I/O thread; joined at exit.
+  void spawn(std::function<void()> f) {
+    std::lock_guard lock(mutex_);
+    threads_.emplace_back(std::move(f));
+  }
+
+  void record(const std::string& id, json entry) {
+    std::lock_guard lock(mutex_);
+    auto& list = disconnect_log_[id];
+    if (!list.is_array()) list = json::array();
+    list.push_back(std::move(entry));
+  }
+
+  json records(const std::string& id) const {
+    std::lock_guard lock(mutex_);
+    const auto it = disconnect_log_.find(id);
+    return it == disconnect_log_.end() ? json(nullptr) : it->second;
+  }
+
+  void install_middleware() {
+    io_.use([](socketio::socket s, auto next) {
+      const json& auth = s.handshake().auth;
+      if (str_field(auth, "token") == "bad") {
+        next(socketio::connect_error{"not authorized", json{{"reason", "bad token"}}});
+        return;
+      }
+      s.set_data(json{{"user", str_field(auth, "user", "anonymous")}});
+      next(std::nullopt);
+    });
+    io_.use([](socketio::socket s, auto next) {
+      if (str_field(s.handshake().auth, "token") == "late") {
+        next(socketio::connect_error{"refused by second middleware", std::nullopt});
+        return;
+      }
+      json data = s.data();
+      data["second"] = true;
+      s.set_data(std::move(data));
+      next(std::nullopt);
+    });
+    io_.of("/admin").use([this](socketio::socket s, auto next) {
+      const bool admin = is_true(s.handshake().auth, "admin");
+      spawn([s, admin, next = std::move(next)] {
+        std::this_thread::sleep_for(20ms);
+        if (admin) {
+          s.set_data(json{{"admin", true}, {"via", "thread"}});
+          next(std::nullopt);
+        } else {
+          next(socketio::connect_error{"admin only", json{{"reason", "auth.admin must be true"}}});
+        }
+      });
+    });
+    dyn_.use([](socketio::socket s, auto next) {
+      if (is_true(s.handshake().auth, "block")) {
+        next(socketio::connect_error{"blocked by parent", std::nullopt});
+      } else {
+        next(std::nullopt);
+      }
+    });
+  }
+
+  void install_common(socketio::socket s) {
+    s.on_disconnecting([this, s](const std::string& reason) {
+      record(s.id(), json{{"event", "disconnecting"},
+                          {"nsp", s.nsp()},
+                          {"reason", reason},
+                          {"rooms", rooms_json(s.rooms())}});
+    });
+    s.on_disconnect([this, s](const std::string& reason) {
+      record(s.id(), json{{"event", "disconnect"},
+                          {"nsp", s.nsp()},
+                          {"reason", reason},
+                          {"rooms", rooms_json(s.rooms())}});
+      io_.to("watchers").emit("socket-gone", s.id(), s.nsp(), reason);
+    });
+    s.on("echo", [](const args& a, ack reply) { reply.send(a); });
+    s.on("whoami", [s](const args&, ack reply) {
+      reply(json{{"id", s.id()}, {"nsp", s.nsp()}, {"rooms", rooms_json(s.rooms())}});
+    });
+    s.on("get-data", [s](const args&, ack reply) { reply(s.data()); });
+    s.on("set-data", [s](const args& a, ack reply) {
+      s.set_data(arg_or_null(a, 0));
+      reply(true);
+    });
+    s.on("join", [s](const args& a, ack reply) {
+      const auto list = string_list(arg_or_null(a, 0));
+      s.join(std::set<std::string>(list.begin(), list.end()));
+      reply(rooms_json(s.rooms()));
+    });
+    s.on("leave", [s](const args& a, ack reply) {
+      s.leave(str_arg(a, 0));
+      reply(rooms_json(s.rooms()));
+    });
+    s.on("handshake", [s](const args&, ack reply) { reply(handshake_json(s)); });
+    s.on("disconnect-me", [s](const args& a, ack) { s.disconnect(bool_arg(a, 0)); });
+    s.on("disconnect-log", [this](const args& a, ack reply) { reply(records(str_arg(a, 0))); });
+  }
+
+  void install_listeners(const socketio::socket& s) {
+    auto log = std::make_shared<event_log>();
+    s.on_any([log](const std::string& event, const args&) {
+      if (event != "log") log->add("any:" + event);
+    });
+    s.prepend_any([log](const std::string& event, const args&) {
+      if (event != "log") log->add("pre:" + event);
+    });
+    s.on_any_outgoing([log](const std::string& event, const args&) { log->add("out:" + event); });
+    s.on_error([log](const std::string& message) { log->add("error:" + message); });
+    s.use([](const std::string& event, args& values, auto next) {
+      if (event == "forbidden") {
+        next(std::string("forbidden event"));
+        return;
+      }
+      if (event == "mutate") values.emplace_back("added-by-middleware");
+      next(std::nullopt);
+    });
+    s.use([this](const std::string& event, args&, auto next) {
+      if (event != "mutate") {
+        next(std::nullopt);
+        return;
+      }
+      spawn([next = std::move(next)] { next(std::nullopt); });
+    });
+    s.on("log", [log](const args&, ack reply) { reply(log->take()); });
+    s.on("t-on", [log](const args&, ack) { log->add("on:t-on"); });
+    s.once("t-once", [log](const args&, ack) { log->add("once:t-once"); });
+    s.on("off", [s](const args& a, ack reply) {
+      s.off(str_arg(a, 0));
+      reply(true);
+    });
+    s.on("off-any", [s](const args&, ack reply) {
+      s.off_any();
+      reply(true);
+    });
+    s.on("emit-back", [s](const args& a, ack reply) {
+      s.emit(str_arg(a, 0), arg_or_null(a, 1));
+      reply(true);
+    });
+    s.on("forbidden", [s](const args&, ack) { s.emit("forbidden-ran"); });
+    s.on("mutate", [](const args& a, ack reply) { reply.send(a); });
+    s.on("throw", [](const args&, ack) { throw std::runtime_error("boom"); });
+  }
+
+  void install_main(socketio::socket s) {
+    install_listeners(s);
+
+    s.on("emit-reserved", [this, s](const args& a, ack reply) {
+      const std::string name = str_arg(a, 0);
+      const std::string via = str_arg(a, 1, "socket");
+      try {
+        if (via == "io") {
+          io_.emit(name, 1);
+        } else if (via == "room") {
+          io_.to(s.id()).emit(name, 1);
+        } else {
+          s.emit(name, 1);
+        }
+        reply(json{{"error", nullptr}});
+      } catch (const std::invalid_argument& e) {
+        reply(json{{"error", e.what()}, {"type", "invalid_argument"}});
+      } catch (const std::exception& e) {
+        reply(json{{"error", e.what()}, {"type", "other"}});
+      }
+    });
+
+    s.on("ask", [s](const args& a, ack reply) {
+      const auto timeout = std::chrono::milliseconds(int_arg(a, 0, 1000));
+      s.emit_with_ack("question", args{arg_or_null(a, 1)}, timeout,
+                      [reply](std::optional<socketio::ack_error> err, args answer) {
+                        json out = json::array();
+                        for (auto& v : answer)
+                          out.push_back(std::move(v));
+                        reply(json{{"error", err ? json(err->message) : json(nullptr)},
+                                   {"answer", std::move(out)}});
+                      });
+    });
+
+    s.on("bcast", [this, s](const args& a, ack reply) {
+      const json spec = arg_or_null(a, 0);
+      const std::string event = str_field(spec, "event", "bcast");
+      const json data = spec.is_object() && spec.contains("data") ? spec["data"] : json(nullptr);
+      const auto to = string_list(spec.is_object() ? spec.value("to", json()) : json());
+      const auto except = string_list(spec.is_object() ? spec.value("except", json()) : json());
+      const bool is_volatile = is_true(spec, "volatile");
+      const bool is_local = is_true(spec, "local");
+      const bool no_compress =
+          spec.is_object() && spec.contains("compress") && spec["compress"] == false;
+      const auto nsp = io_.of(s.nsp());
+
+      std::optional<socketio::broadcast_operator> op;
+      std::size_t to_used = 0;
+      std::size_t except_used = 0;
+      if (str_field(spec, "from", "io") == "socket") {
+        op = s.broadcast();
+      } else if (!to.empty()) {
+        op = io_.to(to[0]);  // the server's own operators
+        to_used = 1;
+      } else if (!except.empty()) {
+        op = io_.except(except[0]);
+        except_used = 1;
+      } else if (is_volatile) {
+        op = nsp.volatile_();
+      } else if (is_local) {
+        op = nsp.local();
+      } else if (no_compress) {
+        op = nsp.local().compress(false);  // no flag-less namespace operator in the API
+      }
+      if (!op) {
+        io_.emit(event, data);  // namespace-level emit
+        reply(true);
+        return;
+      }
+      for (std::size_t i = to_used; i < to.size(); ++i)
+        op = op->to(to[i]);
+      for (std::size_t i = except_used; i < except.size(); ++i)
+        op = op->except(except[i]);
+      if (is_volatile) op = op->volatile_();
+      if (is_local) op = op->local();
+      if (no_compress) op = op->compress(false);
+      op->emit(event, data);
+      reply(true);
+    });
+
+    s.on("volatile-burst", [this](const args& a, ack reply) {
+      const std::string room = str_arg(a, 0);
+      const long long count = int_arg(a, 1, 0);
+      for (long long i = 0; i < count; ++i)
+        io_.to(room).volatile_().emit("vol", i);
+      io_.to(room).emit("vol-done", count);
+      reply(true);
+    });
+
+    s.on("parent-emit", [this](const args& a, ack reply) {
+      const auto& parent = str_arg(a, 0) == "pred" ? pred_ : dyn_;
+      parent.emit(str_arg(a, 1, "from-parent"), arg_or_null(a, 2));
+      reply(true);
+    });
+
+    s.on("ping-all", [this, s](const args& a, ack reply) {
+      const std::string room = str_arg(a, 0);
+      const auto timeout = std::chrono::milliseconds(int_arg(a, 1, 1000));
+      io_.to(room).timeout(timeout).emit_with_ack(
+          "ping-all", args{json{{"from", s.id()}}},
+          [reply](std::optional<socketio::ack_error> err, std::vector<json> responses) {
+            std::sort(responses.begin(), responses.end(),
+                      [](const json& x, const json& y) { return x.dump() < y.dump(); });
+            json list = json::array();
+            for (auto& r : responses)
+              list.push_back(std::move(r));
+            reply(json{{"error", err ? json(err->message) : json(nullptr)},
+                       {"responses", std::move(list)}});
+          });
+    });
+
+    s.on("fetch", [this](const args& a, ack reply) {
+      auto sockets = io_.in(str_arg(a, 0)).fetch_sockets();
+      std::sort(sockets.begin(), sockets.end(),
+                [](const auto& x, const auto& y) { return x.id < y.id; });
+      json out = json::array();
+      for (const auto& r : sockets) {
+        out.push_back(json{{"id", r.id},
+                           {"rooms", rooms_json(r.rooms)},
+                           {"data", r.data},
+                           {"auth", r.handshake.auth}});
+      }
+      reply(out);
+    });
+
+    s.on("remote", [this](const args& a, ack reply) {
+      const auto sockets = io_.in(str_arg(a, 0)).fetch_sockets();
+      const std::string action = str_arg(a, 1);
+      for (const auto& r : sockets) {
+        if (action == "emit") {
+          r.emit("remote-msg", arg_or_null(a, 2));
+        } else if (action == "join") {
+          r.join(str_arg(a, 2));
+        } else if (action == "leave") {
+          r.leave(str_arg(a, 2));
+        } else if (action == "disconnect") {
+          r.disconnect(bool_arg(a, 2));
+        }
+      }
+      reply(sockets.size());
+    });
+
+    s.on("sockets-join", [this](const args& a, ack reply) {
+      const auto list = string_list(arg_or_null(a, 1));
+      io_.in(str_arg(a, 0)).sockets_join(std::set<std::string>(list.begin(), list.end()));
+      reply(true);
+    });
+    s.on("sockets-leave", [this](const args& a, ack reply) {
+      const auto list = string_list(arg_or_null(a, 1));
+      io_.in(str_arg(a, 0)).sockets_leave(std::set<std::string>(list.begin(), list.end()));
+      reply(true);
+    });
+    s.on("disconnect-sockets", [this](const args& a, ack reply) {
+      reply(true);
+      io_.in(str_arg(a, 0)).disconnect_sockets(bool_arg(a, 1));
+    });
+
+    s.on("emit-from-thread", [this, s](const args& a, ack reply) {
+      const std::string room = str_arg(a, 0);
+      const long long count = int_arg(a, 1, 0);
+      spawn([this, s, room, count, reply] {
+        for (long long i = 0; i < count; ++i)
+          io_.to(room).emit("tick", i);
+        for (const auto& r : io_.in(room).fetch_sockets())
+          r.emit("personal", r.id);
+        s.emit("thread-done", room, count);
+        reply(count);
+      });
+    });
+  }
+
+  socketio::server& io_;
+  socketio::namespace_handle dyn_;
+  socketio::namespace_handle pred_;
+  mutable std::mutex mutex_;
+  std::map<std::string, json> disconnect_log_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const server_flags flags = parse(argc, argv);
+  boost::asio::io_context ioc(static_cast<int>(flags.threads));
+
+  socketio::server_options options;
+  options.engine.ping_interval = flags.ping_interval;
+  options.engine.ping_timeout = flags.ping_timeout;
+  socketio::server io(ioc, options);
+  scenario app(io);
+  app.install();
+
+  std::uint16_t port = 0;
+  try {
+    port = io.listen(flags.port, "127.0.0.1");
+  } catch (const std::exception& e) {
+    std::cerr << "socketio-api-server: cannot listen on port " << flags.port << ": " << e.what()
+              << '\n';
+    return 1;
+  }
+
+  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code, int) {
+    io.close();
+    ioc.stop();
+  });
+
+  std::cout << "listening " << port << std::endl;
+
+  std::vector<std::thread> workers;
+  for (unsigned i = 1; i < flags.threads; ++i)
+    workers.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : workers)
+    t.join();
+  app.join_threads();
+  return 0;
+}
