@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <functional>
+#include <future>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -58,6 +59,8 @@ class broadcast_operator {
   /// Every recipient's first ack argument, once all answered; or an ack_error with the partial
   /// responses when the timeout (required) expires first.
   void emit_with_ack(std::string_view event, args values, ack_callback callback) const;
+  /// The same, as a future: every recipient's first ack argument, or socketio::ack_timeout.
+  std::future<std::vector<json>> emit_with_ack(std::string_view event, args values) const;
 
   std::vector<remote_socket> fetch_sockets() const;
   void sockets_join(const std::set<std::string>& rooms) const;

@@ -45,6 +45,11 @@ class namespace_handle {
   /// Handlers for server_side_emit (single node: this node's handlers run).
   void on_server_side(const std::string& event, std::function<void(const args&, ack)> h) const;
   void server_side_emit(std::string_view event, args values) const;
+  /// With acks from the other nodes' handlers; `callback` gets their first ack arguments.
+  /// With no other node (the in-memory adapter) it completes at once with no responses.
+  void server_side_emit_with_ack(std::string_view event, args values,
+                                 std::chrono::milliseconds timeout,
+                                 broadcast_operator::ack_callback callback) const;
 
   /// Number of connected sockets on this node.
   std::size_t size() const;

@@ -69,6 +69,9 @@ class server {
   void close();
 
   std::shared_ptr<detail::sio_server> impl() const { return impl_; }
+  const std::vector<std::shared_ptr<detail::endpoint>>& extra_endpoints() const {
+    return extra_endpoints_;
+  }
 
  private:
   namespace_handle main() const;

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <functional>
+#include <future>
 #include <memory>
 #include <set>
 #include <string>
@@ -62,6 +63,10 @@ class socket {
   /// Emits and waits for the client's ack; `callback` gets an error after `timeout`.
   void emit_with_ack(std::string_view event, args values, std::chrono::milliseconds timeout,
                      ack_callback callback) const;
+  /// The same, as a future: the client's ack arguments, or socketio::ack_timeout. Do not wait
+  /// on it from this socket's own handlers (they run on the thread that would complete it).
+  std::future<args> emit_with_ack(std::string_view event, args values,
+                                  std::chrono::milliseconds timeout) const;
 
   void join(const std::string& room) const;
   void join(const std::set<std::string>& rooms) const;

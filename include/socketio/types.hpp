@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +63,12 @@ class ack {
 /// disconnected", or for broadcasts "operation has timed out" with the partial responses.
 struct ack_error {
   std::string message;
+};
+
+/// Thrown by the future-returning emit_with_ack variants when no ack came in time.
+class ack_timeout : public std::runtime_error {
+ public:
+  explicit ack_timeout(const std::string& message) : std::runtime_error(message) {}
 };
 
 /// A middleware refusal; reaches the client as CONNECT_ERROR {message, data}.

@@ -4,6 +4,7 @@
 #include <regex>
 #include <stdexcept>
 
+#include "socketio/attach.hpp"
 #include "socketio/core.hpp"
 
 namespace socketio {
@@ -110,6 +111,21 @@ void socket::emit_with_ack(std::string_view event, args values, std::chrono::mil
   });
 }
 
+std::future<args> socket::emit_with_ack(std::string_view event, args values,
+                                        std::chrono::milliseconds timeout) const {
+  auto promise = std::make_shared<std::promise<args>>();
+  auto future = promise->get_future();
+  emit_with_ack(event, std::move(values), timeout,
+                [promise](std::optional<ack_error> err, args response) {
+                  if (err) {
+                    promise->set_exception(std::make_exception_ptr(ack_timeout(err->message)));
+                  } else {
+                    promise->set_value(std::move(response));
+                  }
+                });
+  return future;
+}
+
 void socket::join(const std::string& room) const {
   join(std::set<std::string>{room});
 }
@@ -203,6 +219,21 @@ void broadcast_operator::emit_with_ack(std::string_view event, args values,
   }
   nsp_->broadcast_with_ack(event, std::move(values), opts_, std::move(callback));
 }
+std::future<std::vector<json>> broadcast_operator::emit_with_ack(std::string_view event,
+                                                                 args values) const {
+  auto promise = std::make_shared<std::promise<std::vector<json>>>();
+  auto future = promise->get_future();
+  emit_with_ack(event, std::move(values),
+                [promise](std::optional<ack_error> err, std::vector<json> responses) {
+                  if (err) {
+                    promise->set_exception(std::make_exception_ptr(ack_timeout(err->message)));
+                  } else {
+                    promise->set_value(std::move(responses));
+                  }
+                });
+  return future;
+}
+
 std::vector<remote_socket> broadcast_operator::fetch_sockets() const {
   return nsp_ ? nsp_->fetch_sockets(opts_) : std::vector<remote_socket>{};
 }
@@ -274,6 +305,16 @@ void namespace_handle::on_server_side(const std::string& event,
 void namespace_handle::server_side_emit(std::string_view event, args values) const {
   impl_->server_side_emit(event, std::move(values));
 }
+void namespace_handle::server_side_emit_with_ack(std::string_view event, args values,
+                                                 std::chrono::milliseconds timeout,
+                                                 broadcast_operator::ack_callback callback) const {
+  impl_->server_side_emit(event, std::move(values));
+  (void)timeout;
+  // No other node can answer through the in-memory adapter (PROTOCOL.md 4.2.6: expected
+  // responses = nodes - 1 = 0), so it completes at once.
+  callback(std::nullopt, {});
+}
+
 std::size_t namespace_handle::size() const {
   return impl_->size();
 }
@@ -320,6 +361,10 @@ broadcast_operator server::except(const std::string& room) const {
 std::uint16_t server::listen(std::uint16_t port, const std::string& address) {
   return impl_->listen(port, address, extra_endpoints_);
 }
+void serve_connection(server& io, boost::asio::ip::tcp::socket socket) {
+  io.impl()->serve(std::move(socket), io.extra_endpoints());
+}
+
 void server::also_serve(const engine::server& raw) {
   extra_endpoints_.push_back(raw.endpoint());
 }

@@ -205,9 +205,13 @@ class sio_server : public std::enable_shared_from_this<sio_server> {
 
   std::uint16_t listen(std::uint16_t port, const std::string& address,
                        std::vector<std::shared_ptr<endpoint>> extra);
+  /// Serves a connection accepted by the host.
+  void serve(boost::asio::ip::tcp::socket socket, std::vector<std::shared_ptr<endpoint>> extra);
   void close();
 
  private:
+  const std::shared_ptr<http_listener>& router(std::vector<std::shared_ptr<endpoint>> extra);
+
   boost::asio::io_context& ioc_;
   server_options options_;
   std::shared_ptr<endpoint> endpoint_;

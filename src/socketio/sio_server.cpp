@@ -1,3 +1,6 @@
+#include <boost/asio/strand.hpp>
+
+#include "engineio/http_connection.hpp"
 #include "engineio/http_listener.hpp"
 #include "socketio/core.hpp"
 
@@ -86,11 +89,33 @@ std::vector<std::shared_ptr<sio_namespace>> sio_server::namespaces() const {
   return out;
 }
 
+const std::shared_ptr<http_listener>& sio_server::router(
+    std::vector<std::shared_ptr<endpoint>> extra) {
+  std::lock_guard lock(mutex_);
+  if (!listener_) {
+    extra.insert(extra.begin(), endpoint_);
+    listener_ = std::make_shared<http_listener>(ioc_, std::move(extra));
+  }
+  return listener_;
+}
+
 std::uint16_t sio_server::listen(std::uint16_t port, const std::string& address,
                                  std::vector<std::shared_ptr<endpoint>> extra) {
-  extra.insert(extra.begin(), endpoint_);
-  listener_ = std::make_shared<http_listener>(ioc_, std::move(extra));
-  return listener_->listen(address, port);
+  return router(std::move(extra))->listen(address, port);
+}
+
+void sio_server::serve(boost::asio::ip::tcp::socket socket,
+                       std::vector<std::shared_ptr<endpoint>> extra) {
+  const auto listener = router(std::move(extra));
+  // A connection's work is serialised by its socket's executor: give it a strand of its own,
+  // whatever executor the host accepted it with.
+  boost::system::error_code ec;
+  const auto protocol = socket.local_endpoint(ec).protocol();
+  if (ec) return;
+  boost::asio::ip::tcp::socket stranded(boost::asio::make_strand(ioc_), protocol,
+                                        socket.release(ec));
+  if (ec) return;
+  serve_http_connection(std::move(stranded), listener, options_.engine.request_timeout);
 }
 
 void sio_server::close() {

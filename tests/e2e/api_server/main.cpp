@@ -26,6 +26,11 @@
 //
 // Events on every namespace
 //   "echo" (...a)              -> ...a
+//   "ask-future" (ms, q)       like "ask", through the future-returning emit_with_ack waited on
+//                              from a non-I/O thread
+//   "server-side-ack"          -> {error, responses} of server_side_emit_with_ack (one node)
+// Flag --own-acceptor 1: the program accepts TCP connections itself and hands each to the
+// server with socketio::serve_connection (attaching to a host's acceptor).
 //   "whoami"                   -> {id, nsp, rooms: [sorted]}
 //   "get-data"                 -> socket.data()
 //   "set-data" (v)             socket.set_data(v) -> true
@@ -108,6 +113,7 @@
 #include <utility>
 #include <vector>
 
+#include "socketio/attach.hpp"
 #include "socketio/server.hpp"
 
 namespace {
@@ -122,12 +128,13 @@ struct server_flags {
   unsigned threads = 1;
   std::chrono::milliseconds ping_interval{25000};
   std::chrono::milliseconds ping_timeout{20000};
+  bool own_acceptor = false;  // accept connections here and hand them to the server
 };
 
 [[noreturn]] void usage(std::string_view problem) {
   std::cerr << "socketio-api-server: " << problem << "\n"
             << "usage: socketio-api-server [--port N] [--threads N] [--ping-interval MS]"
-               " [--ping-timeout MS]\n";
+               " [--ping-timeout MS] [--own-acceptor 0|1]\n";
   std::exit(2);
 }
 
@@ -158,6 +165,8 @@ server_flags parse(int argc, char** argv) {
       f.ping_interval = std::chrono::milliseconds(number(flag, value));
     } else if (flag == "--ping-timeout") {
       f.ping_timeout = std::chrono::milliseconds(number(flag, value));
+    } else if (flag == "--own-acceptor") {
+      f.own_acceptor = number(flag, value) != 0;
     } else {
       usage("unknown flag " + std::string(flag));
     }
@@ -474,6 +483,41 @@ class scenario {
                       });
     });
 
+    // The future-returning emit_with_ack, waited on from a thread that is not an I/O thread
+    // (waiting on the strand that completes it would deadlock). Bounded so shutdown never hangs.
+    s.on("ask-future", [this, s](const args& a, ack reply) {
+      const auto timeout = std::chrono::milliseconds(int_arg(a, 0, 1000));
+      const json question = arg_or_null(a, 1);
+      spawn([s, reply, timeout, question] {
+        auto answer = s.emit_with_ack("question", args{question}, timeout);
+        if (answer.wait_for(timeout + std::chrono::seconds(5)) != std::future_status::ready) {
+          reply(json{{"error", "no result"}, {"answer", nullptr}});
+          return;
+        }
+        try {
+          json out = json::array();
+          for (auto& v : answer.get())
+            out.push_back(std::move(v));
+          reply(json{{"error", nullptr}, {"answer", std::move(out)}});
+        } catch (const socketio::ack_timeout& e) {
+          reply(json{{"error", e.what()}, {"answer", nullptr}});
+        }
+      });
+    });
+
+    // server_side_emit_with_ack on one node: no other node answers, so no responses.
+    s.on("server-side-ack", [this](const args&, ack reply) {
+      io_.of("/").server_side_emit_with_ack(
+          "sse", {}, std::chrono::milliseconds(1000),
+          [reply](std::optional<socketio::ack_error> err, std::vector<json> responses) {
+            json out = json::array();
+            for (auto& v : responses)
+              out.push_back(std::move(v));
+            reply(json{{"error", err ? json(err->message) : json(nullptr)},
+                       {"responses", std::move(out)}});
+          });
+    });
+
     s.on("bcast", [this, s](const args& a, ack reply) {
       const json spec = arg_or_null(a, 0);
       const std::string event = str_field(spec, "event", "bcast");
@@ -633,8 +677,27 @@ int main(int argc, char** argv) {
   app.install();
 
   std::uint16_t port = 0;
+  boost::asio::ip::tcp::acceptor acceptor(ioc);
+  std::function<void()> accept_next = [&] {
+    acceptor.async_accept([&](boost::system::error_code ec, boost::asio::ip::tcp::socket sock) {
+      if (!acceptor.is_open()) return;
+      if (!ec) socketio::serve_connection(io, std::move(sock));
+      accept_next();
+    });
+  };
   try {
-    port = io.listen(flags.port, "127.0.0.1");
+    if (flags.own_acceptor) {
+      // The host owns the listening socket; the server only serves what it is handed.
+      const boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"),
+                                              flags.port);
+      acceptor.open(ep.protocol());
+      acceptor.bind(ep);
+      acceptor.listen();
+      port = acceptor.local_endpoint().port();
+      accept_next();
+    } else {
+      port = io.listen(flags.port, "127.0.0.1");
+    }
   } catch (const std::exception& e) {
     std::cerr << "socketio-api-server: cannot listen on port " << flags.port << ": " << e.what()
               << '\n';
@@ -643,6 +706,8 @@ int main(int argc, char** argv) {
 
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code, int) {
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
     io.close();
     ioc.stop();
   });

@@ -1,0 +1,74 @@
+// The in-memory room index: membership, union of rooms, exclusions, cleanup.
+#include "adapter/memory_adapter.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace {
+
+using socketio::broadcast_options;
+using socketio::detail::memory_adapter;
+
+std::vector<std::string> sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+broadcast_options rooms(std::set<std::string> to, std::set<std::string> except = {}) {
+  broadcast_options o;
+  o.rooms = std::move(to);
+  o.except = std::move(except);
+  return o;
+}
+
+class MemoryAdapter : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    a.add_all("s1", {"s1", "red"});
+    a.add_all("s2", {"s2", "red", "blue"});
+    a.add_all("s3", {"s3", "blue"});
+  }
+  memory_adapter a;
+};
+
+TEST_F(MemoryAdapter, NoRoomsMeansEverySocket) {
+  EXPECT_EQ(sorted(a.sockets({})), (std::vector<std::string>{"s1", "s2", "s3"}));
+}
+
+TEST_F(MemoryAdapter, SeveralRoomsAreAUnionWithoutDuplicates) {
+  EXPECT_EQ(sorted(a.sockets(rooms({"red", "blue"}))),
+            (std::vector<std::string>{"s1", "s2", "s3"}));
+  EXPECT_EQ(sorted(a.sockets(rooms({"red"}))), (std::vector<std::string>{"s1", "s2"}));
+}
+
+TEST_F(MemoryAdapter, ExceptRemovesEveryMemberOfTheExcludedRooms) {
+  EXPECT_EQ(sorted(a.sockets(rooms({"red"}, {"blue"}))), (std::vector<std::string>{"s1"}));
+  EXPECT_EQ(sorted(a.sockets(rooms({}, {"s2"}))), (std::vector<std::string>{"s1", "s3"}));
+}
+
+TEST_F(MemoryAdapter, UnknownRoomReachesNobody) {
+  EXPECT_TRUE(a.sockets(rooms({"green"})).empty());
+}
+
+TEST_F(MemoryAdapter, LeavingTheLastMemberDeletesTheRoom) {
+  a.del("s1", "red");
+  a.del("s2", "red");
+  EXPECT_EQ(a.all_rooms().count("red"), 0u);
+  EXPECT_EQ(a.socket_rooms("s1"), (std::set<std::string>{"s1"}));
+}
+
+TEST_F(MemoryAdapter, DelAllForgetsTheSocketEverywhere) {
+  a.del_all("s2");
+  EXPECT_TRUE(a.socket_rooms("s2").empty());
+  EXPECT_EQ(sorted(a.sockets(rooms({"red", "blue"}))), (std::vector<std::string>{"s1", "s3"}));
+  EXPECT_EQ(a.all_rooms(), (std::set<std::string>{"s1", "s3", "red", "blue"}));
+}
+
+TEST_F(MemoryAdapter, JoiningTwiceIsOneMembership) {
+  a.add_all("s1", {"red"});
+  a.del("s1", "red");
+  EXPECT_EQ(sorted(a.sockets(rooms({"red"}))), (std::vector<std::string>{"s2"}));
+}
+
+}  // namespace
