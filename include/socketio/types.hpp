@@ -59,10 +59,13 @@ class ack {
   std::shared_ptr<state> send_;
 };
 
-/// An error delivered to an ack callback: "operation has timed out", "socket has been
-/// disconnected", or for broadcasts "operation has timed out" with the partial responses.
+/// An error delivered to an ack callback: "operation has timed out" (the reference's text) or
+/// "socket has been disconnected". For a broadcast, `answered` of `expected` recipients had
+/// acked when the timeout expired (their responses come with the error).
 struct ack_error {
   std::string message;
+  std::size_t answered = 0;
+  std::size_t expected = 0;
 };
 
 /// Thrown by the future-returning emit_with_ack variants when no ack came in time.

@@ -130,10 +130,10 @@ void socket::join(const std::string& room) const {
   join(std::set<std::string>{room});
 }
 void socket::join(const std::set<std::string>& rooms) const {
-  if (const auto s = impl_.lock(); s && s->connected()) s->nsp()->adapter().add_all(id_, rooms);
+  if (const auto s = impl_.lock()) s->nsp()->join(id_, rooms);
 }
 void socket::leave(const std::string& room) const {
-  if (const auto s = impl_.lock()) s->nsp()->adapter().del(id_, room);
+  if (const auto s = impl_.lock()) s->nsp()->leave(id_, {room});
 }
 std::set<std::string> socket::rooms() const {
   const auto s = impl_.lock();
@@ -257,10 +257,10 @@ bool remote_socket::emit_args(std::string_view event, args values) const {
   return n->broadcast(event, std::move(values), o);
 }
 void remote_socket::join(const std::string& room) const {
-  if (const auto n = nsp.lock()) n->adapter().add_all(id, {room});
+  if (const auto n = nsp.lock()) n->join(id, {room});
 }
 void remote_socket::leave(const std::string& room) const {
-  if (const auto n = nsp.lock()) n->adapter().del(id, room);
+  if (const auto n = nsp.lock()) n->leave(id, {room});
 }
 void remote_socket::disconnect(bool close) const {
   if (const auto n = nsp.lock()) n->disconnect_socket(id, close);

@@ -52,6 +52,10 @@ class sio_namespace : public std::enable_shared_from_this<sio_namespace>, public
   std::shared_ptr<sio_socket> find_socket(const std::string& id) const;
   std::vector<std::shared_ptr<sio_socket>> all_sockets() const;
   std::size_t size() const;
+  /// Room changes for a connected socket of this namespace. Membership is checked under the
+  /// socket table's lock, so a join racing with a disconnect can never leave a stale entry.
+  void join(const std::string& socket_id, const std::set<std::string>& rooms);
+  void leave(const std::string& socket_id, const std::set<std::string>& rooms);
   /// Drops every socket reference (server teardown).
   void forget_sockets();
 

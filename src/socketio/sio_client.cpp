@@ -134,7 +134,6 @@ void sio_client::on_connect(sio_packet&& p) {
       sock->mark_connected();
       sock->nsp()->add_socket(sock);
       sock->nsp()->adapter().add_all(sock->id(), {sock->id()});
-      connect_error none;
       sio_packet reply;
       reply.type = sio_packet_type::connect;
       reply.nsp = sock->nsp()->name();

@@ -71,7 +71,8 @@ struct broadcast_ack_state : std::enable_shared_from_this<broadcast_ack_state> {
         s->on_strand([id = this->id](sio_socket& target) { target.forget_ack(id); });
       }
     }
-    cb(ack_error{"operation has timed out"}, std::move(partial));
+    const std::size_t answered = partial.size();
+    cb(ack_error{"operation has timed out", answered, expected}, std::move(partial));
   }
 };
 
@@ -132,6 +133,16 @@ std::vector<std::shared_ptr<sio_socket>> sio_namespace::all_sockets() const {
   for (const auto& [id, s] : sockets_)
     out.push_back(s);
   return out;
+}
+
+void sio_namespace::join(const std::string& socket_id, const std::set<std::string>& rooms) {
+  std::lock_guard lock(mutex_);
+  if (sockets_.count(socket_id) != 0) adapter_->add_all(socket_id, rooms);
+}
+
+void sio_namespace::leave(const std::string& socket_id, const std::set<std::string>& rooms) {
+  for (const auto& room : rooms)
+    adapter_->del(socket_id, room);
 }
 
 void sio_namespace::forget_sockets() {
@@ -259,15 +270,13 @@ std::vector<remote_socket> sio_namespace::fetch_sockets(const broadcast_options&
 void sio_namespace::sockets_join(const broadcast_options& opts,
                                  const std::set<std::string>& rooms) {
   for (const auto& id : adapter_->sockets(opts))
-    adapter_->add_all(id, rooms);
+    join(id, rooms);
 }
 
 void sio_namespace::sockets_leave(const broadcast_options& opts,
                                   const std::set<std::string>& rooms) {
-  for (const auto& id : adapter_->sockets(opts)) {
-    for (const auto& room : rooms)
-      adapter_->del(id, room);
-  }
+  for (const auto& id : adapter_->sockets(opts))
+    leave(id, rooms);
 }
 
 void sio_namespace::disconnect_sockets(const broadcast_options& opts, bool close) {

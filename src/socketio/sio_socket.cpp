@@ -215,8 +215,9 @@ void sio_socket::close(const std::string& reason, bool send_disconnect) {
   // PROTOCOL.md 2.9: "disconnecting" sees the rooms, then the rooms go, then "disconnect".
   notify(disconnecting_handlers);
   connected_.store(false);
-  nsp_->adapter().del_all(id_);
+  // Out of the socket table first: a concurrent join then finds it gone (sio_namespace::join).
   nsp_->remove_socket(id_);
+  nsp_->adapter().del_all(id_);
   if (const auto c = client_.lock()) c->remove_socket(nsp_->name());
   auto pending = std::move(acks_);
   acks_.clear();

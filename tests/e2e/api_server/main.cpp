@@ -79,7 +79,8 @@
 //                                io.to(room).emit("vol-done", n) -> true
 //   "parent-emit" (which, ev, v)  which "regex" | "pred": emit on the dynamic parent -> true
 //   "ping-all" (room, ms)      io.to(room).timeout(ms).emit_with_ack("ping-all", {from: id})
-//                                -> {error: null | "<message>", responses: [sorted by JSON]}
+//                                -> {error: null | "<message>", responses: [sorted by JSON]},
+//                                plus answered: [answered, expected] on a timeout
 //   "fetch" (room)             -> [{id, rooms, data, auth}] of io.in(room).fetch_sockets(),
 //                                sorted by id
 //   "remote" (room, action, arg)  for each fetched socket of `room`: action "emit" ->
@@ -590,8 +591,10 @@ class scenario {
             json list = json::array();
             for (auto& r : responses)
               list.push_back(std::move(r));
-            reply(json{{"error", err ? json(err->message) : json(nullptr)},
-                       {"responses", std::move(list)}});
+            json out{{"error", err ? json(err->message) : json(nullptr)},
+                     {"responses", std::move(list)}};
+            if (err) out["answered"] = json::array({err->answered, err->expected});
+            reply(out);
           });
     });
 
