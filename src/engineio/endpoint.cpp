@@ -98,6 +98,13 @@ bool header_contains_token(std::string_view value, std::string_view token) {
   return false;
 }
 
+http_reply empty_reply(unsigned status, bool close_connection) {
+  http_reply r;
+  r.status = status;
+  r.close_connection = close_connection;
+  return r;
+}
+
 }  // namespace
 
 endpoint::endpoint(boost::asio::any_io_executor executor, engine_options options)
@@ -237,34 +244,20 @@ void endpoint::serve_existing(const std::shared_ptr<http_exchange>& exchange,
   }
   if (method != "POST") {
     // PROTOCOL.md 1.5: other methods on a valid sid get an empty 500; the session lives on.
-    http_reply r;
-    r.status = 500;
-    exchange->reply(std::move(r));
+    exchange->reply(empty_reply(500, /*close_connection=*/false));
     return;
   }
-  if (exchange->header("content-type").starts_with("application/octet-stream")) {
-    // EIO4 polling bodies are text; a binary body is a transport error (PROTOCOL.md 1.3).
-    http_reply r;
-    r.status = 400;
-    r.close_connection = true;
-    exchange->reply(std::move(r));
-    s->fail("transport error");
-    return;
-  }
-  if (!s->begin_post()) {
-    http_reply r;
-    r.status = 400;
-    r.close_connection = true;
-    exchange->reply(std::move(r));
+  // EIO4 polling bodies are text, so a binary body is a transport error (PROTOCOL.md 1.3); so
+  // is a POST overlapping another (1.6). Both: an empty 400, and the session closes.
+  const bool binary_body = exchange->header("content-type").starts_with("application/octet-stream");
+  if (binary_body || !s->begin_post()) {
+    exchange->reply(empty_reply(400, /*close_connection=*/true));
     s->fail("transport error");
     return;
   }
   if (const auto length = exchange->content_length(); length && *length > options_.max_payload) {
     s->end_post();
-    http_reply r;
-    r.status = 413;
-    r.close_connection = true;
-    exchange->reply(std::move(r));
+    exchange->reply(empty_reply(413, /*close_connection=*/true));
     return;
   }
   exchange->read_body(options_.max_payload,
@@ -273,10 +266,7 @@ void endpoint::serve_existing(const std::shared_ptr<http_exchange>& exchange,
                           s->end_post();
                           if (too_large) {
                             // The reference answers 413 and keeps the session (1.6).
-                            http_reply r;
-                            r.status = 413;
-                            r.close_connection = true;
-                            exchange->reply(std::move(r));
+                            exchange->reply(empty_reply(413, /*close_connection=*/true));
                           }
                           return;
                         }
