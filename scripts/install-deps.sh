@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build ccache pkg-config clang-format
           libboost-dev libboost-system-dev nlohmann-json3-dev libssl-dev libgtest-dev
-          libhiredis-dev redis-server)
+          libhiredis-dev redis-server clang libclang-rt-14-dev)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 

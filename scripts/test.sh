@@ -51,4 +51,14 @@ build build/tsan -DCMAKE_BUILD_TYPE=Debug -DSOCKETIO_SANITIZE=thread -DSOCKETIO_
   API_SERVER="$root/build/tsan/tests/socketio-api-server" \
   node --test --test-concurrency=1 api-threads.test.mjs sio-concurrency.test.mjs sio-rooms.test.mjs)
 
+echo "== fuzzing: every network parser, 20 s each (libFuzzer + ASan + UBSan)"
+cmake -S "$root" -B build/fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DSOCKETIO_FUZZ=ON -DSOCKETIO_BUILD_TESTS=OFF -DSOCKETIO_BUILD_EXAMPLES=OFF >/dev/null
+cmake --build build/fuzz -j "$jobs" --target ws_frame_fuzz eio_payload_fuzz sio_decoder_fuzz
+for target in ws_frame_fuzz eio_payload_fuzz sio_decoder_fuzz; do
+  mkdir -p "build/fuzz/corpus/$target"
+  (cd build/fuzz && "tests/fuzz/$target" -max_total_time=20 -rss_limit_mb=2048 -print_final_stats=0 \
+    "corpus/$target" 2>&1 | tail -n 2)
+done
+
 echo "== all tests passed"
