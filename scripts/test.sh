@@ -37,6 +37,13 @@ echo "== release build and tests"
 build build/release -DCMAKE_BUILD_TYPE=Release
 ctest --test-dir build/release --output-on-failure -j "$jobs"
 
+echo "== install, and build a consumer project against the installed package"
+rm -rf build/install build/consumer
+cmake --install build/release --prefix "$root/build/install" >/dev/null
+cmake -S tests/consumer -B build/consumer -G Ninja -DCMAKE_PREFIX_PATH="$root/build/install" >/dev/null
+cmake --build build/consumer
+build/consumer/consumer
+
 echo "== ASan+UBSan build and tests"
 build build/asan -DCMAKE_BUILD_TYPE=Debug -DSOCKETIO_SANITIZE=address,undefined
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
