@@ -29,7 +29,8 @@ struct fixture_options {
   std::cerr
       << "socketio-fixture-server: " << problem << "\n"
       << "usage: socketio-fixture-server [--port N] [--ping-interval MS] [--ping-timeout MS]\n"
-         "  [--max-payload BYTES] [--threads N] [--upgrade-timeout MS]\n"
+         "  [--max-payload BYTES] [--threads N] [--upgrade-timeout MS] [--request-timeout MS]\n"
+         "  [--max-queued-bytes BYTES]\n"
          "  [--transports polling,websocket] [--no-upgrades] [--cors-origin ORIGIN]...\n"
          "  [--cors-credentials] [--deny-param NAME] [--initial-header 'Name: value']...\n";
   std::exit(2);
@@ -64,6 +65,8 @@ fixture_options parse(int argc, char** argv) {
       o.engine.ping_timeout = std::chrono::milliseconds(number(flag, value()));
     } else if (flag == "--upgrade-timeout") {
       o.engine.upgrade_timeout = std::chrono::milliseconds(number(flag, value()));
+    } else if (flag == "--max-queued-bytes") {
+      o.engine.max_queued_bytes = number(flag, value());
     } else if (flag == "--request-timeout") {
       o.engine.request_timeout = std::chrono::milliseconds(number(flag, value()));
     } else if (flag == "--max-payload") {

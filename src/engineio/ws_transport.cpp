@@ -17,6 +17,9 @@ thread_local std::array<char, read_chunk> read_scratch;
 
 // How long a closing server waits for the client's close frame before dropping TCP.
 constexpr std::chrono::seconds close_grace{2};
+// How long a close may wait for queued frames to be written: a peer that stopped reading
+// would otherwise hold the connection (and the frames) forever.
+constexpr std::chrono::seconds close_write_deadline{5};
 
 }  // namespace
 
@@ -62,7 +65,17 @@ void ws_transport::close() {
   owner_.reset();
   if (socket_closed_ || close_after_write_) return;
   close_after_write_ = true;
+  arm_close_deadline(close_write_deadline);
   do_write();
+}
+
+void ws_transport::arm_close_deadline(std::chrono::steady_clock::duration after) {
+  if (socket_closed_) return;
+  if (!close_timer_) close_timer_ = std::make_unique<boost::asio::steady_timer>(strand_);
+  close_timer_->expires_after(after);  // an earlier wait completes with operation_aborted
+  close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->close_socket();
+  });
 }
 
 void ws_transport::do_write() {
@@ -210,6 +223,7 @@ void ws_transport::on_ws_close(std::uint16_t code, std::string_view) {
   close_frame_sent_ = true;
   pending_.push_back(
       item{nullptr, make_ws_close_frame(code == ws_close_code::no_status ? 0 : code)});
+  arm_close_deadline(close_write_deadline);
   do_write();
 }
 
@@ -223,6 +237,7 @@ void ws_transport::fail(std::uint16_t close_code, std::string_view reason) {
   close_frame_sent_ = true;
   pending_.clear();
   pending_.push_back(item{nullptr, make_ws_close_frame(close_code)});
+  arm_close_deadline(close_write_deadline);
   do_write();
 }
 
@@ -238,11 +253,7 @@ void ws_transport::shutdown_after_close_frame() {
     return;
   }
   // Wait briefly for the client's close frame or EOF, then drop the connection.
-  close_timer_ = std::make_unique<boost::asio::steady_timer>(strand_);
-  close_timer_->expires_after(close_grace);
-  close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec2) {
-    if (!ec2) self->close_socket();
-  });
+  arm_close_deadline(close_grace);
   wait_readable();
 }
 

@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -60,6 +61,8 @@ class ws_transport : public std::enable_shared_from_this<ws_transport>, private 
   void fail(std::uint16_t close_code, std::string_view reason);
   void notify_closed(std::string_view reason);
   void shutdown_after_close_frame();
+  /// Drops the connection `after` from now unless it closed first.
+  void arm_close_deadline(std::chrono::steady_clock::duration after);
   void close_socket();
 
   // ws_frame_sink

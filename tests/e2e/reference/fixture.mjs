@@ -61,6 +61,7 @@ function parseArgs(argv) {
       case "--max-payload": opts.maxPayload = intArg(arg, value()); break;
       case "--threads": intArg(arg, value()); break;
       case "--upgrade-timeout": opts.upgradeTimeout = intArg(arg, value()); break;
+      case "--max-queued-bytes": intArg(arg, value()); break; // Node has no such bound
       case "--request-timeout": opts.requestTimeout = intArg(arg, value()); break;
       case "--transports": {
         const list = value().split(",").map((s) => s.trim()).filter(Boolean);
