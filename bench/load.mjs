@@ -32,7 +32,7 @@ function parseArgs(argv) {
     scenario: argv[0],
     port: 0,
     pid: 0,
-    n: 2000, // memory: connections
+    n: [2000], // memory: connection counts at which RSS is read (--n 2000,10000)
     transport: "websocket", // memory: websocket | polling
     concurrency: 200, // handshakes in flight while connecting
     settleMs: 3000, // memory: wait after the last connection before reading RSS
@@ -60,7 +60,12 @@ function parseArgs(argv) {
     switch (a) {
       case "--port": o.port = num(); break;
       case "--pid": o.pid = num(); break;
-      case "--n": o.n = num(); break;
+      case "--n": {
+        const list = v().split(",");
+        if (!list.every((x) => /^\d+$/.test(x))) throw new Error("--n needs N[,N...]");
+        o.n = list.map(Number);
+        break;
+      }
       case "--transport": o.transport = v(); break;
       case "--concurrency": o.concurrency = Math.max(1, num()); break;
       case "--settle-ms": o.settleMs = num(); break;
@@ -279,7 +284,7 @@ class RawClient {
 
 const pollAgent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 64 });
 
-function httpRequest(method, path, port, body) {
+function httpRequest(method, path, port, body, onRequest) {
   return new Promise((resolve, reject) => {
     const req = http.request(
       { host: "127.0.0.1", port, path, method, agent: pollAgent,
@@ -292,6 +297,7 @@ function httpRequest(method, path, port, body) {
       },
     );
     req.on("error", reject);
+    if (onRequest) onRequest(req);
     if (body !== undefined) req.write(body);
     req.end();
   });
@@ -305,6 +311,7 @@ class PollingClient {
     this.closed = false;
     this.errors = [];
     this.pings = 0;
+    this.req = null;
   }
 
   path() {
@@ -325,7 +332,8 @@ class PollingClient {
   }
 
   async pollOnce() {
-    const r = await httpRequest("GET", this.path(), this.port);
+    const r = await httpRequest("GET", this.path(), this.port, undefined, (req) => { this.req = req; });
+    this.req = null;
     if (r.status !== 200) throw new Error(`GET -> ${r.status}`);
     for (const p of r.body.split("\x1e")) {
       if (p.startsWith("40")) this.connected = true;
@@ -341,7 +349,7 @@ class PollingClient {
       try {
         await this.pollOnce();
       } catch (e) {
-        if (!stopping) this.errors.push(String(e.message ?? e));
+        if (!stopping && !this.closed) this.errors.push(String(e.message ?? e));
         this.closed = true;
       }
     }
@@ -349,6 +357,7 @@ class PollingClient {
 
   close() {
     this.closed = true;
+    if (this.req) this.req.destroy(); // abort the parked GET: the server sees the connection go
   }
 }
 
@@ -416,6 +425,7 @@ function connectReal(port) {
 
 async function scenarioMemory(o) {
   const make = o.transport === "websocket" ? () => new RawClient(o.port) : () => new PollingClient(o.port);
+  const checkpoints = [...new Set(o.n)].sort((a, b) => a - b);
   // Warm-up: exercise the connection path once so that lazily initialised code and buffers are
   // in the baseline, not in the per-connection figure.
   const warm = await boundedAll(o.warmup, o.concurrency, () => make().connect());
@@ -424,33 +434,47 @@ async function scenarioMemory(o) {
   const rssBefore = rssBytes(o.pid);
   const fdBefore = fdCount(o.pid);
 
-  const t0 = performance.now();
   const clients = [];
   let failed = 0;
   const errors = [];
-  await boundedAll(o.n, o.concurrency, async () => {
-    const c = make();
-    try {
-      await c.connect();
-      clients.push(c);
-    } catch (e) {
-      failed++;
-      if (errors.length < 5) errors.push(String(e.message ?? e));
-    }
-  });
-  const connectSeconds = (performance.now() - t0) / 1000;
-  log(`memory: ${clients.length}/${o.n} ${o.transport} connected in ${connectSeconds.toFixed(1)} s`);
+  const points = [];
+  for (const target of checkpoints) {
+    // Open connections until `target` are open (bounded: each attempt counts, failed or not).
+    const t0 = performance.now();
+    const attempts = target - clients.length - failed;
+    await boundedAll(Math.max(0, attempts), o.concurrency, async () => {
+      const c = make();
+      try {
+        await c.connect();
+        clients.push(c);
+      } catch (e) {
+        failed++;
+        if (errors.length < 5) errors.push(String(e.message ?? e));
+      }
+    });
+    const connectSeconds = (performance.now() - t0) / 1000;
+    log(`memory: ${clients.length}/${target} ${o.transport} connected (${connectSeconds.toFixed(1)} s)`);
 
-  // Settle, sampling RSS; the figure is the last sample.
-  const samples = [];
-  const settleEnd = performance.now() + o.settleMs;
-  while (performance.now() < settleEnd) {
-    await sleep(Math.min(1000, Math.max(1, settleEnd - performance.now())));
-    samples.push(rssBytes(o.pid));
+    // Settle, sampling RSS once a second; the figure is the last sample.
+    const samples = [];
+    const settleEnd = performance.now() + o.settleMs;
+    while (performance.now() < settleEnd) {
+      await sleep(Math.min(1000, Math.max(1, settleEnd - performance.now())));
+      samples.push(rssBytes(o.pid));
+    }
+    const rss = rssBytes(o.pid);
+    const n = clients.length;
+    points.push({
+      target,
+      connected: n,
+      stillOpen: clients.filter((c) => c.connected && !c.closed).length,
+      connectSeconds,
+      rss,
+      rssSamples: samples,
+      fd: fdCount(o.pid),
+      bytesPerConnection: n > 0 ? (rss - rssBefore) / n : NaN,
+    });
   }
-  const rssAfter = rssBytes(o.pid);
-  const fdAfter = fdCount(o.pid);
-  const stillOpen = clients.filter((c) => c.connected && !c.closed).length;
 
   // Liveness check on a sample of the connections (websocket only: polling would need a POST).
   let echoChecked = 0;
@@ -462,26 +486,21 @@ async function scenarioMemory(o) {
       echoChecked++;
     }
   }
+  const stillOpen = clients.filter((c) => c.connected && !c.closed).length;
   stopping = true;
   for (const c of clients) c.close();
   const clientErrors = clients.reduce((n, c) => n + c.errors.length, 0);
-  const n = clients.length;
   return {
-    ok: failed === 0 && stillOpen === n && clientErrors === 0,
+    ok: failed === 0 && stillOpen === clients.length && clientErrors === 0 &&
+      points.every((p) => p.connected === p.target && p.stillOpen === p.connected),
     transport: o.transport,
-    requested: o.n,
-    connected: n,
     failed,
     stillOpen,
     clientErrors,
     errors,
-    connectSeconds,
     rssBefore,
-    rssAfter,
-    rssSamples: samples,
     fdBefore,
-    fdAfter,
-    bytesPerConnection: n > 0 ? (rssAfter - rssBefore) / n : NaN,
+    points,
     echoChecked,
   };
 }

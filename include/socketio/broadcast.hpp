@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "socketio/adapter.hpp"
+#include "socketio/remote_socket.hpp"
 #include "socketio/types.hpp"
 
 namespace socketio {
@@ -17,24 +18,6 @@ namespace socketio {
 namespace detail {
 class sio_namespace;
 }
-
-/// A socket as seen by fetch_sockets: a snapshot plus actions by id.
-struct remote_socket {
-  std::string id;
-  socketio::handshake handshake;
-  std::set<std::string> rooms;
-  json data;
-  std::weak_ptr<detail::sio_namespace> nsp;
-
-  template <class... T>
-  bool emit(std::string_view event, T&&... values) const {
-    return emit_args(event, args{json(std::forward<T>(values))...});
-  }
-  bool emit_args(std::string_view event, args values) const;
-  void join(const std::string& room) const;
-  void leave(const std::string& room) const;
-  void disconnect(bool close = false) const;
-};
 
 /// Immutable: each operator returns a new one. Safe from any thread.
 class broadcast_operator {
@@ -62,7 +45,11 @@ class broadcast_operator {
   /// The same, as a future: every recipient's first ack argument, or socketio::ack_timeout.
   std::future<std::vector<json>> emit_with_ack(std::string_view event, args values) const;
 
-  std::vector<remote_socket> fetch_sockets() const;
+  /// The matching sockets. `done` runs inline with the in-memory adapter; with a cluster
+  /// adapter it runs later, on an I/O thread, once every node answered.
+  void fetch_sockets(std::function<void(std::vector<remote_socket>)> done) const;
+  /// The same as a future. Do not wait on it on an I/O thread with a cluster adapter.
+  std::future<std::vector<remote_socket>> fetch_sockets() const;
   void sockets_join(const std::set<std::string>& rooms) const;
   void sockets_leave(const std::set<std::string>& rooms) const;
   void disconnect_sockets(bool close = false) const;

@@ -37,7 +37,10 @@ class namespace_handle {
   bool emit(std::string_view event, T&&... values) const {
     return all().emit_args(event, args{json(std::forward<T>(values))...});
   }
-  std::vector<remote_socket> fetch_sockets() const { return all().fetch_sockets(); }
+  void fetch_sockets(std::function<void(std::vector<remote_socket>)> done) const {
+    all().fetch_sockets(std::move(done));
+  }
+  std::future<std::vector<remote_socket>> fetch_sockets() const { return all().fetch_sockets(); }
   void sockets_join(const std::set<std::string>& rooms) const { all().sockets_join(rooms); }
   void sockets_leave(const std::set<std::string>& rooms) const { all().sockets_leave(rooms); }
   void disconnect_sockets(bool close = false) const { all().disconnect_sockets(close); }

@@ -78,10 +78,4 @@ std::set<std::string> memory_adapter::all_rooms() const {
   return out;
 }
 
-void memory_adapter::broadcast(adapter_host& host, const adapter_host::encoded_ptr& packet,
-                               const broadcast_options& opts) {
-  for (const auto& id : sockets(opts))
-    host.deliver(id, packet, opts.flags.is_volatile);
-}
-
 }  // namespace socketio::detail

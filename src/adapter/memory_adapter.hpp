@@ -17,8 +17,6 @@ class memory_adapter : public adapter {
   std::vector<std::string> sockets(const broadcast_options& opts) const override;
   std::set<std::string> socket_rooms(const std::string& socket_id) const override;
   std::set<std::string> all_rooms() const override;
-  void broadcast(adapter_host& host, const adapter_host::encoded_ptr& packet,
-                 const broadcast_options& opts) override;
 
  private:
   // One mutex; lookups copy ids out, so no lock is held while packets are delivered.

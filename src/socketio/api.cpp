@@ -234,8 +234,17 @@ std::future<std::vector<json>> broadcast_operator::emit_with_ack(std::string_vie
   return future;
 }
 
-std::vector<remote_socket> broadcast_operator::fetch_sockets() const {
-  return nsp_ ? nsp_->fetch_sockets(opts_) : std::vector<remote_socket>{};
+void broadcast_operator::fetch_sockets(std::function<void(std::vector<remote_socket>)> done) const {
+  if (!nsp_) return done({});
+  nsp_->fetch_sockets(opts_, std::move(done));
+}
+
+std::future<std::vector<remote_socket>> broadcast_operator::fetch_sockets() const {
+  auto promise = std::make_shared<std::promise<std::vector<remote_socket>>>();
+  auto future = promise->get_future();
+  fetch_sockets(
+      [promise](std::vector<remote_socket> sockets) { promise->set_value(std::move(sockets)); });
+  return future;
 }
 void broadcast_operator::sockets_join(const std::set<std::string>& rooms) const {
   if (nsp_) nsp_->sockets_join(opts_, rooms);
@@ -248,22 +257,30 @@ void broadcast_operator::disconnect_sockets(bool close) const {
 }
 
 // --- remote_socket ---
+// Every action addresses the socket by its id room through the adapter, so with a cluster
+// adapter it reaches the socket on whichever node holds it.
+
+namespace {
+broadcast_options to_socket(const std::string& id) {
+  broadcast_options o;
+  o.rooms.insert(id);
+  return o;
+}
+}  // namespace
 
 bool remote_socket::emit_args(std::string_view event, args values) const {
   const auto n = nsp.lock();
   if (!n) return false;
-  broadcast_options o;
-  o.rooms.insert(id);
-  return n->broadcast(event, std::move(values), o);
+  return n->broadcast(event, std::move(values), to_socket(id));
 }
 void remote_socket::join(const std::string& room) const {
-  if (const auto n = nsp.lock()) n->join(id, {room});
+  if (const auto n = nsp.lock()) n->sockets_join(to_socket(id), {room});
 }
 void remote_socket::leave(const std::string& room) const {
-  if (const auto n = nsp.lock()) n->leave(id, {room});
+  if (const auto n = nsp.lock()) n->sockets_leave(to_socket(id), {room});
 }
 void remote_socket::disconnect(bool close) const {
-  if (const auto n = nsp.lock()) n->disconnect_socket(id, close);
+  if (const auto n = nsp.lock()) n->disconnect_sockets(to_socket(id), close);
 }
 
 // --- namespace_handle ---

@@ -65,7 +65,8 @@ class sio_namespace : public std::enable_shared_from_this<sio_namespace>, public
   bool broadcast(std::string_view event, args values, const broadcast_options& opts);
   void broadcast_with_ack(std::string_view event, args values, const broadcast_options& opts,
                           broadcast_operator::ack_callback cb);
-  std::vector<remote_socket> fetch_sockets(const broadcast_options& opts);
+  void fetch_sockets(const broadcast_options& opts,
+                     std::function<void(std::vector<remote_socket>)> done);
   void sockets_join(const broadcast_options& opts, const std::set<std::string>& rooms);
   void sockets_leave(const broadcast_options& opts, const std::set<std::string>& rooms);
   void disconnect_sockets(const broadcast_options& opts, bool close);
@@ -75,7 +76,13 @@ class sio_namespace : public std::enable_shared_from_this<sio_namespace>, public
 
   // adapter_host
   void deliver(const std::string& socket_id, const encoded_ptr& packet, bool is_volatile) override;
+  void deliver_with_ack(const std::string& socket_id, const encoded_ptr& packet, bool is_volatile,
+                        std::chrono::milliseconds timeout,
+                        std::function<void(json)> on_ack) override;
+  void join_socket(const std::string& socket_id, const std::set<std::string>& rooms) override;
+  void leave_socket(const std::string& socket_id, const std::set<std::string>& rooms) override;
   void disconnect_socket(const std::string& socket_id, bool close) override;
+  std::optional<remote_socket> describe_socket(const std::string& socket_id) override;
 
  private:
   std::string name_;

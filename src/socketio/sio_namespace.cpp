@@ -26,29 +26,38 @@ sio_packet event_packet(const std::string& nsp, std::string_view event, args val
   return p;
 }
 
-// Collects the acks of a broadcast: done when every targeted socket answered, or at timeout.
+// Collects the acks of a broadcast. Each node reports how many sockets it sent the packet to;
+// the broadcast completes when every node reported and that many acks arrived (PROTOCOL.md
+// 2.6, 4.2.6), or fails at its timeout with the responses so far.
 struct broadcast_ack_state : std::enable_shared_from_this<broadcast_ack_state> {
   std::mutex mutex;
-  std::size_t expected = 0;
+  std::size_t nodes = 1;     // how many client counts to wait for
+  std::size_t reports = 0;   // client counts received
+  std::size_t expected = 0;  // sum of the client counts
   std::vector<json> responses;
   bool done = false;
   broadcast_operator::ack_callback callback;
-  std::unique_ptr<boost::asio::steady_timer> timer;  // used on its own strand only
-  std::uint64_t id = 0;
-  std::vector<std::weak_ptr<sio_socket>> targets;  // set before any ack can arrive
+  std::unique_ptr<boost::asio::steady_timer> timer;  // waited on and cancelled on its strand
 
-  void add(json response) {
-    broadcast_operator::ack_callback cb;
-    std::vector<json> all;
-    {
-      std::lock_guard lock(mutex);
-      if (done) return;
-      responses.push_back(std::move(response));
-      if (responses.size() < expected) return;
-      done = true;
-      cb = std::move(callback);
-      all = std::move(responses);
-    }
+  void on_client_count(std::size_t count) {
+    std::unique_lock lock(mutex);
+    if (done) return;
+    ++reports;
+    expected += count;
+    complete_if_done(lock);
+  }
+  void on_ack(json response) {
+    std::unique_lock lock(mutex);
+    if (done) return;
+    responses.push_back(std::move(response));
+    complete_if_done(lock);
+  }
+  void complete_if_done(std::unique_lock<std::mutex>& lock) {
+    if (reports < nodes || responses.size() < expected) return;
+    done = true;
+    auto cb = std::move(callback);
+    auto all = std::move(responses);
+    lock.unlock();
     if (timer) {
       boost::asio::post(timer->get_executor(),
                         [self = shared_from_this()] { self->timer->cancel(); });
@@ -56,23 +65,15 @@ struct broadcast_ack_state : std::enable_shared_from_this<broadcast_ack_state> {
     cb(std::nullopt, std::move(all));
   }
   void expire() {
-    broadcast_operator::ack_callback cb;
-    std::vector<json> partial;
-    {
-      std::lock_guard lock(mutex);
-      if (done) return;
-      done = true;
-      cb = std::move(callback);
-      partial = std::move(responses);
-    }
-    // Sockets that never answered would otherwise keep the entry until they disconnect.
-    for (const auto& w : targets) {
-      if (const auto s = w.lock()) {
-        s->on_strand([id = this->id](sio_socket& target) { target.forget_ack(id); });
-      }
-    }
+    std::unique_lock lock(mutex);
+    if (done) return;
+    done = true;
+    auto cb = std::move(callback);
+    auto partial = std::move(responses);
+    const std::size_t want = expected;
+    lock.unlock();
     const std::size_t answered = partial.size();
-    cb(ack_error{"operation has timed out", answered, expected}, std::move(partial));
+    cb(ack_error{"operation has timed out", answered, want}, std::move(partial));
   }
 };
 
@@ -210,78 +211,79 @@ void sio_namespace::broadcast_with_ack(std::string_view event, args values,
   }
   const std::uint64_t id = next_ack_id();
   const auto w = make_wire_packet(event_packet(name_, event, std::move(values), id));
-  const auto ids = adapter_->sockets(opts);
   auto state = std::make_shared<broadcast_ack_state>();
-  state->expected = ids.size();
+  state->nodes = opts.flags.local ? 1 : adapter_->server_count();
   state->callback = std::move(cb);
-  state->id = id;
-  std::vector<std::shared_ptr<sio_socket>> targets;
-  targets.reserve(ids.size());
-  for (const auto& sid : ids) {
-    if (auto s = find_socket(sid)) {
-      state->targets.push_back(s);
-      targets.push_back(std::move(s));
-    }
-  }
-  // Sockets gone between lookup and now count as answered with null.
-  const std::size_t gone = ids.size() - targets.size();
-  if (ids.empty()) {
-    state->done = true;
-    state->callback(std::nullopt, {});
-    return;
-  }
   if (const auto srv = server()) {
     state->timer =
         std::make_unique<boost::asio::steady_timer>(boost::asio::make_strand(srv->io_context()));
-    state->timer->expires_after(*opts.flags.timeout);
-    state->timer->async_wait([state](boost::system::error_code ec) {
-      if (!ec) state->expire();
-    });
-  }
-  for (std::size_t i = 0; i < gone; ++i)
-    state->add(json());
-  for (const auto& s : targets) {
-    s->on_strand([w, id, state, is_volatile = opts.flags.is_volatile](sio_socket& target) {
-      target.expect_ack(id, std::nullopt, [state](std::optional<ack_error> err, args response) {
-        if (err) return;  // the socket left; the timeout reports it
-        state->add(response.empty() ? json() : std::move(response.front()));
+    // Armed on its strand, like its cancel: the timer object is never touched concurrently.
+    boost::asio::post(state->timer->get_executor(), [state, timeout = *opts.flags.timeout] {
+      state->timer->expires_after(timeout);
+      state->timer->async_wait([state](boost::system::error_code ec) {
+        if (!ec) state->expire();
       });
-      target.send_packet(w, is_volatile);
     });
   }
+  adapter_->broadcast_with_ack(
+      *this, w, opts, [state](std::size_t count) { state->on_client_count(count); },
+      [state](json response) { state->on_ack(std::move(response)); });
 }
 
-std::vector<remote_socket> sio_namespace::fetch_sockets(const broadcast_options& opts) {
-  std::vector<remote_socket> out;
-  for (const auto& id : adapter_->sockets(opts)) {
-    const auto s = find_socket(id);
-    if (!s) continue;
-    remote_socket r;
-    r.id = id;
-    r.handshake = s->handshake();
-    r.rooms = adapter_->socket_rooms(id);
-    r.data = s->data();
-    r.nsp = weak_from_this();
-    out.push_back(std::move(r));
-  }
-  return out;
+void sio_namespace::fetch_sockets(const broadcast_options& opts,
+                                  std::function<void(std::vector<remote_socket>)> done) {
+  adapter_->fetch_sockets(*this, opts, std::move(done));
 }
 
 void sio_namespace::sockets_join(const broadcast_options& opts,
                                  const std::set<std::string>& rooms) {
-  for (const auto& id : adapter_->sockets(opts))
-    join(id, rooms);
+  adapter_->add_sockets(*this, opts, rooms);
 }
 
 void sio_namespace::sockets_leave(const broadcast_options& opts,
                                   const std::set<std::string>& rooms) {
-  for (const auto& id : adapter_->sockets(opts))
-    leave(id, rooms);
+  adapter_->del_sockets(*this, opts, rooms);
 }
 
 void sio_namespace::disconnect_sockets(const broadcast_options& opts, bool close) {
-  for (const auto& id : adapter_->sockets(opts))
-    disconnect_socket(id, close);
+  adapter_->disconnect_sockets(*this, opts, close);
+}
+
+void sio_namespace::deliver_with_ack(const std::string& socket_id, const encoded_ptr& packet,
+                                     bool is_volatile, std::chrono::milliseconds timeout,
+                                     std::function<void(json)> on_ack) {
+  const auto s = find_socket(socket_id);
+  if (!s) return;
+  const auto id = packet->packet.id.value_or(0);
+  s->on_strand([packet, is_volatile, timeout, id, on_ack = std::move(on_ack)](sio_socket& target) {
+    // The registration ends with the broadcast's timeout, so a client that never answers
+    // leaves nothing behind.
+    target.expect_ack(id, timeout, [on_ack](std::optional<ack_error> err, args response) {
+      if (err) return;
+      on_ack(response.empty() ? json() : std::move(response.front()));
+    });
+    target.send_packet(packet, is_volatile);
+  });
+}
+
+void sio_namespace::join_socket(const std::string& socket_id, const std::set<std::string>& rooms) {
+  join(socket_id, rooms);
+}
+
+void sio_namespace::leave_socket(const std::string& socket_id, const std::set<std::string>& rooms) {
+  leave(socket_id, rooms);
+}
+
+std::optional<remote_socket> sio_namespace::describe_socket(const std::string& socket_id) {
+  const auto s = find_socket(socket_id);
+  if (!s || !s->connected()) return std::nullopt;
+  remote_socket r;
+  r.id = socket_id;
+  r.handshake = s->handshake();
+  r.rooms = adapter_->socket_rooms(socket_id);
+  r.data = s->data();
+  r.nsp = weak_from_this();
+  return r;
 }
 
 void sio_namespace::add_server_side_handler(const std::string& event,

@@ -598,22 +598,25 @@ class scenario {
           });
     });
 
+    // The callback form: with a cluster adapter it would complete later, on another thread.
     s.on("fetch", [this](const args& a, ack reply) {
-      auto sockets = io_.in(str_arg(a, 0)).fetch_sockets();
-      std::sort(sockets.begin(), sockets.end(),
-                [](const auto& x, const auto& y) { return x.id < y.id; });
-      json out = json::array();
-      for (const auto& r : sockets) {
-        out.push_back(json{{"id", r.id},
-                           {"rooms", rooms_json(r.rooms)},
-                           {"data", r.data},
-                           {"auth", r.handshake.auth}});
-      }
-      reply(out);
+      io_.in(str_arg(a, 0)).fetch_sockets([reply](std::vector<socketio::remote_socket> sockets) {
+        std::sort(sockets.begin(), sockets.end(),
+                  [](const auto& x, const auto& y) { return x.id < y.id; });
+        json out = json::array();
+        for (const auto& r : sockets) {
+          out.push_back(json{{"id", r.id},
+                             {"rooms", rooms_json(r.rooms)},
+                             {"data", r.data},
+                             {"auth", r.handshake.auth}});
+        }
+        reply(out);
+      });
     });
 
     s.on("remote", [this](const args& a, ack reply) {
-      const auto sockets = io_.in(str_arg(a, 0)).fetch_sockets();
+      // The future form, ready at once with the in-memory adapter.
+      const auto sockets = io_.in(str_arg(a, 0)).fetch_sockets().get();
       const std::string action = str_arg(a, 1);
       for (const auto& r : sockets) {
         if (action == "emit") {
@@ -650,7 +653,7 @@ class scenario {
       spawn([this, s, room, count, reply] {
         for (long long i = 0; i < count; ++i)
           io_.to(room).emit("tick", i);
-        for (const auto& r : io_.in(room).fetch_sockets())
+        for (const auto& r : io_.in(room).fetch_sockets().get())
           r.emit("personal", r.id);
         s.emit("thread-done", room, count);
         reply(count);
