@@ -27,6 +27,14 @@ import { io as realIo } from "socket.io-client";
 
 // --- options -------------------------------------------------------------------------------
 
+const USAGE = `usage: node bench/load.mjs memory|bcast|echo|verify --port P --pid PID [options]
+  memory: --n N[,N...] (2000) --transport websocket|polling --settle-ms MS (3000) --warmup N (50)
+  bcast:  --clients M (1000) --real R (5 of them socket.io-client) --count K (200) --window W (1)
+          --payload-bytes B (default: a 32-character string) --warm-rounds N (20)
+  echo:   --clients C (1000; give 100) --rounds R (200) --warm-rounds N (20)
+  all:    --concurrency N (200 handshakes in flight) --timeout-ms MS (120000)
+`;
+
 function parseArgs(argv) {
   const o = {
     scenario: argv[0],
@@ -694,7 +702,7 @@ async function main() {
   try {
     o = parseArgs(process.argv.slice(2));
   } catch (e) {
-    process.stderr.write(`load.mjs: ${e.message}\n`);
+    process.stderr.write(`load.mjs: ${e.message}\n${USAGE}`);
     process.exit(2);
   }
   const scenario = { memory: scenarioMemory, bcast: scenarioBcast, echo: scenarioEcho, verify: scenarioVerify }[o.scenario];
@@ -705,6 +713,8 @@ async function main() {
     result = { ok: false, error: String(e.stack ?? e) };
   }
   result.scenario = o.scenario;
+  const own = process.cpuUsage();
+  result.generatorCpuSeconds = (own.user + own.system) / 1e6;
   process.stdout.write(`${JSON.stringify(result)}\n`);
   // Sockets are terminated; do not wait for timers of half-closed ones.
   process.exit(result.ok ? 0 : 1);
