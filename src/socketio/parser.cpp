@@ -106,6 +106,63 @@ void append_decimal(std::string& out, std::uint64_t number) {
 // ---------------------------------------------------------------------------------------------
 // Decoding
 
+/// JSON.stringify writes a lone UTF-16 surrogate (a string cut inside an emoji, say) as a
+/// `\uD8xx` escape, which nlohmann refuses: the reference accepts it. Lone surrogate escapes
+/// become `\uFFFD` here so such a packet is delivered (with U+FFFD) instead of closing the
+/// connection. Returns nullopt when there is nothing to replace (the common case).
+std::optional<std::string> replace_lone_surrogates(std::string_view text) {
+  auto hex_at = [&](std::size_t i) -> int {
+    if (i + 4 > text.size()) return -1;
+    int v = 0;
+    for (std::size_t k = i; k < i + 4; ++k) {
+      const char c = text[k];
+      int d = -1;
+      if (c >= '0' && c <= '9') d = c - '0';
+      if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+      if (d < 0) return -1;
+      v = v * 16 + d;
+    }
+    return v;
+  };
+  // The code unit of a `\uXXXX` escape starting at i (the backslash), or -1.
+  auto unit_at = [&](std::size_t i) -> int {
+    if (i + 1 >= text.size() || text[i] != '\\' || text[i + 1] != 'u') return -1;
+    return hex_at(i + 2);
+  };
+  std::optional<std::string> out;
+  std::size_t copied = 0;  // text before this index is already in `out`
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\') continue;
+    if (i + 1 < text.size() && text[i + 1] != 'u') {
+      ++i;  // a two-character escape such as \\ or \"
+      continue;
+    }
+    const int unit = unit_at(i);
+    if (unit < 0) continue;  // malformed: the JSON parser reports it
+    bool lone = false;
+    if (unit >= 0xD800 && unit <= 0xDBFF) {
+      const int next = unit_at(i + 6);
+      if (next >= 0xDC00 && next <= 0xDFFF) {
+        i += 11;  // a valid pair: keep both escapes
+        continue;
+      }
+      lone = true;
+    } else if (unit >= 0xDC00 && unit <= 0xDFFF) {
+      lone = true;
+    }
+    if (lone) {
+      if (!out) out.emplace();
+      out->append(text.substr(copied, i - copied));
+      out->append("\\ufffd");
+      copied = i + 6;
+    }
+    i += 5;
+  }
+  if (out) out->append(text.substr(copied));
+  return out;
+}
+
 /// Counts `[`/`{` outside strings (honouring backslash escapes) and fails as soon as the depth
 /// exceeds the limit. Unbalanced or otherwise broken input is left for the JSON parser.
 bool nesting_within_limit(std::string_view text) {
@@ -344,7 +401,8 @@ sio_decoder::result sio_decoder::feed_text(std::string_view text, sio_packet& ou
     if (!nesting_within_limit(rest)) return result::error;
     // nlohmann skips a leading UTF-8 BOM; JSON.parse does not, so refuse it explicitly.
     if (rest.starts_with("\xEF\xBB\xBF")) return result::error;
-    json payload = json::parse(rest, nullptr, false);
+    const auto repaired = replace_lone_surrogates(rest);
+    json payload = json::parse(repaired ? std::string_view(*repaired) : rest, nullptr, false);
     if (payload.is_discarded() || !payload_valid(packet.type, payload)) return result::error;
     packet.data = std::move(payload);
   }

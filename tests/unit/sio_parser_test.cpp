@@ -847,3 +847,48 @@ TEST(SioRoundTrip, RandomNestedJsonWithBinaries) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Lone UTF-16 surrogates: JSON.stringify escapes them (`\ud83d`), and the reference accepts
+// them; they arrive as U+FFFD instead of closing the connection.
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+json decoded_args(std::string_view text) {
+  sio_packet p;
+  EXPECT_EQ(decode(text, p), result::packet) << text;
+  return p.data;
+}
+
+}  // namespace
+
+TEST(SioDecodeSurrogates, LoneHighSurrogateBecomesReplacementCharacter) {
+  EXPECT_EQ(decoded_args(R"(2["x","a\ud83d"])"), json::parse(R"(["x","a\ufffd"])"));
+  EXPECT_EQ(decoded_args(R"(2["x","a\ud83d"])")[1].get<std::string>(), "a\xEF\xBF\xBD");
+}
+
+TEST(SioDecodeSurrogates, LoneLowSurrogateAndHighAtTheEnd) {
+  EXPECT_EQ(decoded_args(R"(2["x","\ude00b","c\uD83D"])"),
+            json::parse(R"(["x","\ufffdb","c\ufffd"])"));
+}
+
+TEST(SioDecodeSurrogates, ValidPairsAreKept) {
+  EXPECT_EQ(decoded_args(R"(2["x","\ud83d\ude00"])")[1].get<std::string>(), "\xF0\x9F\x98\x80");
+}
+
+TEST(SioDecodeSurrogates, TwoHighSurrogatesInARowAreBothReplaced) {
+  EXPECT_EQ(decoded_args(R"(2["x","\ud83d\ud83d\ude00"])")[1].get<std::string>(),
+            "\xEF\xBF\xBD\xF0\x9F\x98\x80");
+}
+
+TEST(SioDecodeSurrogates, AnEscapedBackslashBeforeUIsNotAnEscape) {
+  // `\\ud83d` is a backslash followed by the letters "ud83d": nothing to replace.
+  EXPECT_EQ(decoded_args(R"(2["x","\\ud83d"])")[1].get<std::string>(), "\\ud83d");
+}
+
+TEST(SioDecodeSurrogates, MalformedEscapesAreStillErrors) {
+  sio_packet p;
+  EXPECT_EQ(decode(R"(2["x","\ud8"])", p), result::error);
+  EXPECT_EQ(decode(R"(2["x","\uZZZZ"])", p), result::error);
+}
