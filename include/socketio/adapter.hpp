@@ -47,6 +47,12 @@ class adapter_host {
 
   virtual void deliver(const std::string& socket_id, const encoded_ptr& packet,
                        bool is_volatile) = 0;
+  /// deliver() for many sockets; the namespace looks them all up at once.
+  virtual void deliver_all(const std::vector<std::string>& socket_ids, const encoded_ptr& packet,
+                           bool is_volatile) {
+    for (const auto& id : socket_ids)
+      deliver(id, packet, is_volatile);
+  }
   /// Delivers a packet that carries an ack id, after registering `on_ack` for that id on the
   /// socket; `on_ack` gets the first ack argument. The registration ends at `timeout`.
   virtual void deliver_with_ack(const std::string& socket_id, const encoded_ptr& packet,

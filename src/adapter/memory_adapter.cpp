@@ -51,6 +51,16 @@ std::vector<std::string> memory_adapter::sockets(const broadcast_options& opts) 
     }
     return out;
   }
+  if (opts.rooms.size() == 1) {
+    // The common case: one room, no union to deduplicate.
+    const auto it = rooms_.find(*opts.rooms.begin());
+    if (it == rooms_.end()) return out;
+    out.reserve(it->second.size());
+    for (const auto& id : it->second) {
+      if (!excluded(id)) out.push_back(id);
+    }
+    return out;
+  }
   // A union: a socket in several of the rooms is reached once.
   std::unordered_set<std::string> seen;
   for (const auto& room : opts.rooms) {

@@ -76,6 +76,8 @@ class sio_namespace : public std::enable_shared_from_this<sio_namespace>, public
 
   // adapter_host
   void deliver(const std::string& socket_id, const encoded_ptr& packet, bool is_volatile) override;
+  void deliver_all(const std::vector<std::string>& socket_ids, const encoded_ptr& packet,
+                   bool is_volatile) override;
   void deliver_with_ack(const std::string& socket_id, const encoded_ptr& packet, bool is_volatile,
                         std::chrono::milliseconds timeout,
                         std::function<void(json)> on_ack) override;
@@ -111,8 +113,14 @@ class sio_socket : public std::enable_shared_from_this<sio_socket> {
   bool connected() const { return connected_.load(); }
   std::shared_ptr<sio_client> client() const { return client_.lock(); }
 
-  /// Runs `f` on the session's strand (inline when already there).
-  void on_strand(std::function<void(sio_socket&)> f);
+  /// Runs `f(*this)` on the session's strand (inline when already there). A template, not a
+  /// std::function: it runs once per recipient of every broadcast.
+  template <class F>
+  void on_strand(F&& f) {
+    const auto s = session_.lock();
+    if (!s) return;
+    s->run_on_strand([self = shared_from_this(), f = std::forward<F>(f)]() mutable { f(*self); });
+  }
 
   // --- strand only ---
   void mark_connected() { connected_.store(true); }

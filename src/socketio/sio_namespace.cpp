@@ -165,6 +165,25 @@ void sio_namespace::deliver(const std::string& socket_id, const encoded_ptr& pac
       [packet, is_volatile](sio_socket& target) { target.send_packet(packet, is_volatile); });
 }
 
+void sio_namespace::deliver_all(const std::vector<std::string>& socket_ids,
+                                const encoded_ptr& packet, bool is_volatile) {
+  // One lock for the whole lookup; the packet was encoded once and every recipient queues
+  // the same immutable messages on its own strand.
+  std::vector<std::shared_ptr<sio_socket>> targets;
+  targets.reserve(socket_ids.size());
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& id : socket_ids) {
+      const auto it = sockets_.find(id);
+      if (it != sockets_.end()) targets.push_back(it->second);
+    }
+  }
+  for (auto& s : targets) {
+    s->on_strand(
+        [packet, is_volatile](sio_socket& target) { target.send_packet(packet, is_volatile); });
+  }
+}
+
 void sio_namespace::disconnect_socket(const std::string& socket_id, bool close) {
   const auto s = find_socket(socket_id);
   if (!s) return;

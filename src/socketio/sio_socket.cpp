@@ -17,12 +17,6 @@ sio_socket::sio_socket(std::string id, std::shared_ptr<sio_namespace> nsp,
       session_(std::move(s)),
       handshake_(std::move(hs)) {}
 
-void sio_socket::on_strand(std::function<void(sio_socket&)> f) {
-  const auto s = session_.lock();
-  if (!s) return;
-  s->run_on_strand([self = shared_from_this(), f = std::move(f)] { f(*self); });
-}
-
 json sio_socket::data() const {
   std::lock_guard lock(data_mutex_);
   return data_;
