@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "socketio/options.hpp"
+
 namespace socketio {
 
 /// Arguments keep their key order: an object a client sent comes back as it was sent.
@@ -80,15 +82,25 @@ struct connect_error {
   std::optional<json> data;
 };
 
-/// The request that opened the connection, as Socket.IO exposes it.
+/// The request that opened the connection, as Socket.IO exposes it. The request is shared by
+/// every socket of the connection (not copied per socket); `auth` is per namespace.
 struct handshake {
-  std::vector<std::pair<std::string, std::string>> headers;  // lower-case names
-  std::vector<std::pair<std::string, std::string>> query;
+  std::shared_ptr<const request_info> request;
   json auth = json::object();
-  std::string address;
-  std::chrono::system_clock::time_point time;
-  std::string url;
-  bool secure = false;
+
+  /// Header names in lower case, in arrival order.
+  const std::vector<std::pair<std::string, std::string>>& headers() const { return req().headers; }
+  const std::vector<std::pair<std::string, std::string>>& query() const { return req().query; }
+  const std::string& address() const { return req().remote_address; }
+  const std::string& url() const { return req().url; }
+  std::chrono::system_clock::time_point time() const { return req().time; }
+  bool secure() const { return req().secure; }
+
+ private:
+  const request_info& req() const {
+    static const request_info none;
+    return request ? *request : none;
+  }
 };
 
 }  // namespace socketio

@@ -44,7 +44,7 @@ session::session(std::weak_ptr<endpoint> owner, strand_type strand, std::string 
     : owner_(std::move(owner)),
       strand_(std::move(strand)),
       id_(std::move(id)),
-      request_(std::move(request)),
+      request_(std::make_shared<const request_info>(std::move(request))),
       state_(*this, initial, limits),
       transport_(initial),
       timers_(make_timers(strand_, std::make_index_sequence<4>{})) {}

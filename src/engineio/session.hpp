@@ -33,7 +33,8 @@ class session : public std::enable_shared_from_this<session>,
   ~session() override;
 
   const std::string& id() const { return id_; }
-  const request_info& request() const { return request_; }
+  const request_info& request() const { return *request_; }
+  const std::shared_ptr<const request_info>& request_ptr() const { return request_; }
   const strand_type& strand() const { return strand_; }
   /// The current transport; readable from any thread (for request validation).
   transport_type current_transport() const { return transport_.load(std::memory_order_acquire); }
@@ -104,7 +105,7 @@ class session : public std::enable_shared_from_this<session>,
   std::weak_ptr<endpoint> owner_;
   strand_type strand_;
   std::string id_;
-  request_info request_;
+  std::shared_ptr<const request_info> request_;  // shared with the Socket.IO handshakes
   session_state state_;
   std::atomic<transport_type> transport_;
   std::atomic<bool> posting_{false};

@@ -107,14 +107,8 @@ void sio_client::on_connect(sio_packet&& p) {
   const auto s = session_.lock();
   if (!s) return;
   socketio::handshake hs;
-  const auto& req = s->request();
-  hs.headers = req.headers;
-  hs.query = req.query;
+  hs.request = s->request_ptr();
   hs.auth = std::move(auth);
-  hs.address = req.remote_address;
-  hs.time = req.time;
-  hs.url = req.url;
-  hs.secure = req.secure;
   auto sock = std::make_shared<sio_socket>(make_random_id(), nsp, weak_from_this(), session_,
                                            std::move(hs));
   connecting_.insert(p.nsp);

@@ -237,15 +237,15 @@ json pairs_json(const std::vector<std::pair<std::string, std::string>>& pairs) {
 json handshake_json(const socketio::socket& s) {
   const socketio::handshake& h = s.handshake();
   const auto issued =
-      std::chrono::duration_cast<std::chrono::milliseconds>(h.time.time_since_epoch()).count();
+      std::chrono::duration_cast<std::chrono::milliseconds>(h.time().time_since_epoch()).count();
   return json{{"id", s.id()},
               {"nsp", s.nsp()},
-              {"headers", pairs_json(h.headers)},
-              {"query", pairs_json(h.query)},
+              {"headers", pairs_json(h.headers())},
+              {"query", pairs_json(h.query())},
               {"auth", h.auth},
-              {"address", h.address},
-              {"url", h.url},
-              {"secure", h.secure},
+              {"address", h.address()},
+              {"url", h.url()},
+              {"secure", h.secure()},
               {"issued", issued}};
 }
 
