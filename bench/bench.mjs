@@ -53,8 +53,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // The Node reference fixture is run from a copy inside bench/.work so that `socket.io` and
 // `engine.io` resolve to bench/node_modules (installed from bench/package-lock.json), not to
 // whatever tests/e2e/node_modules holds.
-const fixtureSrc = path.join(repoDir, "tests/e2e/reference/sio-fixture.mjs");
-const fixtureCopy = path.join(workDir, "sio-fixture.mjs");
+const fixtureSrc = path.join(repoDir, "tests/e2e/reference/fixture.mjs");
+const fixtureCopy = path.join(workDir, "fixture.mjs");
 fs.mkdirSync(workDir, { recursive: true });
 fs.copyFileSync(fixtureSrc, fixtureCopy);
 
@@ -505,7 +505,7 @@ function report(env, verify, runs, totalSeconds) {
 
   L.push("## Method");
   L.push("");
-  L.push("- Servers: `" + [servers.cpp1.cmd === opts.cppBin ? env.cppBin : servers.cpp1.cmd, ...servers.cpp1.args].join(" ") + "` (and `--threads 2`), and `node tests/e2e/reference/sio-fixture.mjs " + common.join(" ") + "`, the latter run from a copy in bench/.work/ so that it loads socket.io from bench/node_modules. A fresh server process for every run; both listen on 127.0.0.1 only.");
+  L.push("- Servers: `" + [servers.cpp1.cmd === opts.cppBin ? env.cppBin : servers.cpp1.cmd, ...servers.cpp1.args].join(" ") + "` (and `--threads 2`), and `node tests/e2e/reference/fixture.mjs " + common.join(" ") + "`, the latter run from a copy in bench/.work/ so that it loads socket.io from bench/node_modules. A fresh server process for every run; both listen on 127.0.0.1 only.");
   L.push("- Load generator: `bench/load.mjs`, one Node process per run, separate from the server. It speaks Engine.IO v4 / Socket.IO v5 itself over a plain `ws` WebSocket (`0{…}` → `40` → `40{\"sid\"…}`, `2` → `3`, events `42[…]`, acks `42<id>[…]` / `43<id>[…]`), with no permessage-deflate. In every broadcast run some room members are real socket.io-client connections, and a separate check (above) runs the official client against both servers.");
   L.push("- CPU: utime+stime of the server from /proc/PID/stat (whole process, every thread) is reported as user/kernel; the per-message figures use the sum of the threads' on-CPU nanoseconds from /proc/PID/task/*/schedstat, read just before the measured phase and right after the last expected message arrived (both sources are in the raw data and agree to within a clock tick). Warm-up traffic (20 broadcasts, 20 echoes per client) runs first and is not counted.");
   L.push(`- Memory: VmRSS from /proc/PID/status. 50 connections are opened and closed first (so that lazily initialised code is in the baseline), then the baseline is read; connections are opened (200 handshakes in flight), and after ${3} s of settling RSS is read again; (after − before) / N. For N=${memCounts.join(" then ")} the same server is read at each count. The connections complete the Socket.IO CONNECT to \`/\` and stay idle (ping interval 25 s, so no heartbeat happens during the measurement); 20 of them answer an echo afterwards to show they are alive. Polling clients keep one GET parked each, as the real client does.`);

@@ -13,10 +13,8 @@
 //   - small utilities for acks and binary values.
 
 import assert from "node:assert/strict";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import {
   HOST,
@@ -50,7 +48,6 @@ export {
 };
 export { isReference, since, assertWithin, quietly, request } from "./helpers.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 
 export const SIO_PATH = "/socket.io/";
 
@@ -63,11 +60,6 @@ export const WAIT_MS = 5000;
  * available as `eioUrl`).
  */
 export async function startSio(args = []) {
-  // Without FIXTURE_SERVER, helpers.mjs would start the Engine.IO-only
-  // reference; the Socket.IO suite needs the one that also serves /socket.io/.
-  if (!process.env.FIXTURE_SERVER || process.env.FIXTURE_SERVER.trim() === "") {
-    process.env.FIXTURE_SERVER = `${process.execPath} ${path.join(here, "reference", "sio-fixture.mjs")}`;
-  }
   const server = await startServer(args);
   server.eioUrl = server.url;
   server.url = `${server.base}${SIO_PATH}`;

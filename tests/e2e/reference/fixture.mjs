@@ -1,6 +1,6 @@
-// Reference fixture server for the end-to-end suite, built on the Node
-// `engine.io` package. It follows the same command-line contract as the C++
-// fixture server (examples/fixture_server):
+// Reference fixture server for the end-to-end suites (Engine.IO and Socket.IO), built on the
+// Node `socket.io` and `engine.io` packages. It follows the same command-line
+// contract as the C++ fixture server (examples/fixture_server):
 //
 //   --port N                (0 = pick a free port)
 //   --ping-interval MS      (default 300)
@@ -9,6 +9,7 @@
 //   --threads N             (accepted and ignored)
 //   --upgrade-timeout MS    (default 10000)
 //   --request-timeout MS    (time allowed for request headers; Node's default otherwise)
+//   --max-queued-bytes N    (accepted and ignored: Node's outbound queue is unbounded)
 //   --transports LIST       (comma separated, default polling,websocket)
 //   --no-upgrades           (allowUpgrades: false)
 //   --cors-origin ORIGIN    (enables CORS with that origin; `*` allowed)
@@ -16,14 +17,28 @@
 //   --deny-param NAME       (refuse requests whose query has NAME, message "denied")
 //   --initial-header "Name: value"  (added to the handshake response)
 //
-// It listens on 127.0.0.1 only, prints `listening <port>` once it is ready,
-// serves a raw Engine.IO v4 echo server at /engine.io/ (every message is sent
-// back on the same session, text as text and binary as binary) and exits with
-// status 0 on SIGTERM or SIGINT.
+// One HTTP server on 127.0.0.1 serves two endpoints with the same engine
+// options:
+//   /engine.io/  a raw Engine.IO v4 echo server (every message is sent back on
+//                the same session, text as text and binary as binary);
+//   /socket.io/  a Socket.IO v5 server (connectTimeout 1000 ms, no connection
+//                state recovery, no middleware):
+//                  - on connect to `/` and `/custom`: emit "auth" with the
+//                    CONNECT payload (`{}` when there is none);
+//                  - on `/`: "message" -> emit "message-back" with the same
+//                    arguments; "message-with-ack" and "echo" -> ack with the
+//                    same arguments; "join"(room) / "leave"(room) -> join or
+//                    leave, then ack with no arguments; "bcast"(room, payload)
+//                    -> emit "msg"(payload) to the room, then ack with no
+//                    arguments;
+//                  - any other namespace is refused ("Invalid namespace").
+// Anything else gets 404. It prints `listening <port>` once it is ready and
+// exits with status 0 on SIGTERM or SIGINT.
 
 import http from "node:http";
 import process from "node:process";
-import { Server } from "engine.io";
+import { Server as EngineServer } from "engine.io";
+import { Server as SocketIOServer } from "socket.io";
 
 function usage(message) {
   process.stderr.write(`fixture: ${message}\n`);
@@ -37,6 +52,7 @@ function parseArgs(argv) {
     pingTimeout: 200,
     maxPayload: 1000000,
     upgradeTimeout: 10000,
+    requestTimeout: 0,
     transports: ["polling", "websocket"],
     allowUpgrades: true,
     corsOrigin: null,
@@ -92,58 +108,143 @@ function parseArgs(argv) {
 
 const opts = parseArgs(process.argv.slice(2));
 
-const engineOptions = {
-  pingInterval: opts.pingInterval,
-  pingTimeout: opts.pingTimeout,
-  maxHttpBufferSize: opts.maxPayload,
-  upgradeTimeout: opts.upgradeTimeout,
-  transports: opts.transports,
-  allowUpgrades: opts.allowUpgrades,
-  path: "/engine.io",
-};
-
-if (opts.corsOrigin !== null) {
-  engineOptions.cors = { origin: opts.corsOrigin, credentials: opts.corsCredentials };
+/** Engine options shared by both endpoints; `path` differs. */
+function engineOptions(path) {
+  const o = {
+    path,
+    pingInterval: opts.pingInterval,
+    pingTimeout: opts.pingTimeout,
+    maxHttpBufferSize: opts.maxPayload,
+    upgradeTimeout: opts.upgradeTimeout,
+    transports: opts.transports,
+    allowUpgrades: opts.allowUpgrades,
+  };
+  if (opts.corsOrigin !== null) {
+    o.cors = { origin: opts.corsOrigin, credentials: opts.corsCredentials };
+  }
+  if (opts.denyParam !== null) {
+    const name = opts.denyParam;
+    o.allowRequest = (req, callback) => {
+      const query = new URL(req.url, "http://127.0.0.1").searchParams;
+      if (query.has(name)) callback("denied", false);
+      else callback(null, true);
+    };
+  }
+  return o;
 }
 
-if (opts.denyParam !== null) {
-  const name = opts.denyParam;
-  engineOptions.allowRequest = (req, callback) => {
-    const query = new URL(req.url, "http://127.0.0.1").searchParams;
-    if (query.has(name)) callback("denied", false);
-    else callback(null, true);
-  };
+function addInitialHeaders(engine) {
+  if (opts.initialHeaders.length === 0) return;
+  engine.on("initial_headers", (headers) => {
+    for (const [name, value] of opts.initialHeaders) headers[name] = value;
+  });
+}
+
+// --- /engine.io/: raw echo ---------------------------------------------------
+
+const echoEngine = new EngineServer(engineOptions("/engine.io"));
+addInitialHeaders(echoEngine);
+echoEngine.on("connection", (socket) => {
+  socket.on("message", (data) => {
+    socket.send(data);
+  });
+});
+
+// --- /socket.io/: Socket.IO --------------------------------------------------
+
+const sioEngine = new EngineServer(engineOptions("/socket.io"));
+addInitialHeaders(sioEngine);
+
+const io = new SocketIOServer({
+  serveClient: false,
+  connectTimeout: 1000,
+  path: "/socket.io",
+});
+io.bind(sioEngine);
+
+/** Calls the ack callback that socket.io appends when the client asked for one. */
+function ackWith(args, ...reply) {
+  const last = args[args.length - 1];
+  if (typeof last === "function") last(...reply);
+}
+
+/** Arguments without the trailing ack callback. */
+function withoutAck(args) {
+  return typeof args[args.length - 1] === "function" ? args.slice(0, -1) : args;
+}
+
+io.of("/").on("connection", (socket) => {
+  socket.emit("auth", socket.handshake.auth);
+
+  socket.on("message", (...args) => {
+    socket.emit("message-back", ...withoutAck(args));
+  });
+  socket.on("message-with-ack", (...args) => {
+    ackWith(args, ...withoutAck(args));
+  });
+  socket.on("echo", (...args) => {
+    ackWith(args, ...withoutAck(args));
+  });
+  socket.on("join", (...args) => {
+    const [room] = withoutAck(args);
+    socket.join(String(room));
+    ackWith(args);
+  });
+  socket.on("leave", (...args) => {
+    const [room] = withoutAck(args);
+    socket.leave(String(room));
+    ackWith(args);
+  });
+  socket.on("bcast", (...args) => {
+    const [room, payload] = withoutAck(args);
+    io.to(String(room)).emit("msg", payload);
+    ackWith(args);
+  });
+});
+
+io.of("/custom").on("connection", (socket) => {
+  socket.emit("auth", socket.handshake.auth);
+});
+
+// --- HTTP routing ------------------------------------------------------------
+
+function route(url) {
+  const path = (url ?? "").split("?", 1)[0];
+  if (path.startsWith("/socket.io/")) return sioEngine;
+  if (path.startsWith("/engine.io/")) return echoEngine;
+  return null;
 }
 
 const serverOptions = opts.requestTimeout
   ? { headersTimeout: opts.requestTimeout, requestTimeout: opts.requestTimeout, connectionsCheckingInterval: 50 }
   : {};
 const httpServer = http.createServer(serverOptions, (req, res) => {
-  // Anything outside /engine.io/ is not served.
+  const engine = route(req.url);
+  if (engine) {
+    engine.handleRequest(req, res);
+    return;
+  }
   res.writeHead(404, { "Content-Type": "text/plain" });
   res.end("not found");
 });
 
-const engine = new Server(engineOptions);
-engine.attach(httpServer, { path: "/engine.io" });
-
-if (opts.initialHeaders.length > 0) {
-  engine.on("initial_headers", (headers) => {
-    for (const [name, value] of opts.initialHeaders) headers[name] = value;
-  });
-}
-
-engine.on("connection", (socket) => {
-  socket.on("message", (data) => {
-    socket.send(data);
-  });
+httpServer.on("upgrade", (req, socket, head) => {
+  const engine = route(req.url);
+  if (engine) {
+    // Validation (transport, sid, ...) and its HTTP 400 happen in there.
+    engine.handleUpgrade(req, socket, head);
+    return;
+  }
+  socket.on("error", () => {});
+  socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
 });
 
 let stopping = false;
 function shutdown() {
   if (stopping) return;
   stopping = true;
-  engine.close();
+  io.close();
+  echoEngine.close();
   httpServer.close();
   httpServer.closeAllConnections();
   process.exit(0);
