@@ -47,7 +47,7 @@ session::session(std::weak_ptr<endpoint> owner, strand_type strand, std::string 
       request_(std::make_shared<const request_info>(std::move(request))),
       state_(*this, initial, limits),
       transport_(initial),
-      timers_(make_timers(strand_, std::make_index_sequence<4>{})) {}
+      timers_(make_timers(strand_, std::make_index_sequence<2>{})) {}
 
 session::~session() = default;
 
@@ -158,22 +158,24 @@ void session::abandon() {
 }
 
 void session::arm_timer(timer_kind kind, std::chrono::milliseconds after) {
-  const auto index = static_cast<std::size_t>(kind);
-  auto& timer = timers_[index];
-  const std::uint32_t generation = ++timer_generation_[index];
+  const auto slot = slot_of(kind);
+  auto& timer = timers_[slot];
+  const std::uint32_t generation = ++timer_generation_[slot];
+  timer_armed_kind_[slot] = kind;
   timer.expires_after(after);
   timer.async_wait(boost::asio::bind_executor(
-      strand_, [self = shared_from_this(), kind, generation](boost::system::error_code ec) {
-        const auto i = static_cast<std::size_t>(kind);
-        if (ec || self->timer_generation_[i] != generation) return;
+      strand_, [self = shared_from_this(), kind, slot, generation](boost::system::error_code ec) {
+        if (ec || self->timer_generation_[slot] != generation) return;
         self->state_.on_timer(kind);
       }));
 }
 
 void session::cancel_timer(timer_kind kind) {
-  const auto index = static_cast<std::size_t>(kind);
-  ++timer_generation_[index];
-  timers_[index].cancel();
+  const auto slot = slot_of(kind);
+  // Cancelling a kind that is not the one armed in its slot leaves the slot alone.
+  if (timer_armed_kind_[slot] != kind) return;
+  ++timer_generation_[slot];
+  timers_[slot].cancel();
 }
 
 void session::respond_poll(std::string body) {

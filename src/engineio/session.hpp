@@ -109,9 +109,17 @@ class session : public std::enable_shared_from_this<session>,
   session_state state_;
   std::atomic<transport_type> transport_;
   std::atomic<bool> posting_{false};
-  // Each arm bumps the generation, so a wait that completed just before a cancel is ignored.
-  std::array<boost::asio::steady_timer, 4> timers_;
-  std::array<std::uint32_t, 4> timer_generation_{};
+  // Two timers serve the four kinds: the state machine never has both kinds of a slot armed at
+  // once (ping interval/ping timeout alternate; the upgrade timeout is cancelled before the
+  // close linger starts), and each timer costs ~100 bytes per idle session. Each arm bumps the
+  // slot's generation, so a wait that completed just before a cancel or re-arm is ignored.
+  static std::size_t slot_of(timer_kind kind) {
+    return kind == timer_kind::ping_interval || kind == timer_kind::ping_timeout ? 0 : 1;
+  }
+  std::array<boost::asio::steady_timer, 2> timers_;
+  std::array<std::uint32_t, 2> timer_generation_{};
+  std::array<timer_kind, 2> timer_armed_kind_{timer_kind::ping_interval,
+                                              timer_kind::upgrade_timeout};
   std::shared_ptr<http_exchange> parked_get_;
   std::shared_ptr<ws_transport> websocket_;
   std::shared_ptr<ws_transport> probe_;
