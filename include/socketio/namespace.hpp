@@ -45,7 +45,9 @@ class namespace_handle {
   void sockets_leave(const std::set<std::string>& rooms) const { all().sockets_leave(rooms); }
   void disconnect_sockets(bool close = false) const { all().disconnect_sockets(close); }
 
-  /// Handlers for server_side_emit (single node: this node's handlers run).
+  /// Handlers for server_side_emit calls made on *other* nodes (they arrive through a cluster
+  /// adapter). As in the reference, a node's own server_side_emit does not run its handlers,
+  /// so with the in-memory adapter these never run.
   void on_server_side(const std::string& event, std::function<void(const args&, ack)> h) const;
   void server_side_emit(std::string_view event, args values) const;
   /// With acks from the other nodes' handlers; `callback` gets their first ack arguments.

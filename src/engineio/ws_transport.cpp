@@ -45,7 +45,7 @@ void ws_transport::start(std::shared_ptr<ws_transport_owner> owner, std::string 
 
 void ws_transport::write(std::vector<message_ptr> batch) {
   if (socket_closed_ || close_after_write_) {
-    // The owner still expects its completion so that its queue state stays consistent.
+    // Closing or closed: nothing more goes out, and the owner is told through its close.
     return;
   }
   pending_.reserve(pending_.size() + batch.size());

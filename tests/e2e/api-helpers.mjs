@@ -9,12 +9,11 @@
 // tests are skipped (they need the C++ scenario server, which has no Node reference).
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { HOST, Queue, withTimeout } from "./helpers.mjs";
+import { Queue, startServer, withTimeout } from "./helpers.mjs";
 import { SIO_PATH, WAIT_MS, emitAck, socketIoClient, track } from "./sio-helpers.mjs";
 
 export { WAIT_MS, emitAck, track };
@@ -34,77 +33,15 @@ export const skipApi = apiCommand()
   ? false
   : `API_SERVER is not set and ${DEFAULT_BUILD} does not exist`;
 
-const STARTUP_MS = 15000;
-const STOP_MS = 10000;
-
 /**
- * Starts the scenario server. Resolves to { port, base, stop(), stderr() } once it printed
- * `listening <port>`; stop() sends SIGTERM and asserts exit status 0.
+ * Starts the scenario server (helpers.mjs startServer with API_SERVER's command). Resolves to
+ * { port, base, stop(), stderr() } once it printed `listening <port>`; stop() sends SIGTERM and
+ * asserts exit status 0.
  */
 export async function startApi(args = []) {
   const command = apiCommand();
   assert.ok(command, "API_SERVER is not set");
-  const [cmd, ...cmdArgs] = command;
-  const child = spawn(cmd, [...cmdArgs, ...args, "--port", "0"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (chunk) => {
-    stderr += chunk;
-    if (stderr.length > 200000) stderr = stderr.slice(-100000);
-  });
-  const exited = new Promise((resolve) => {
-    child.once("exit", (code, signal) => resolve({ code, signal }));
-  });
-  child.once("error", () => {});
-
-  const port = await withTimeout(new Promise((resolve, reject) => {
-    let stdout = "";
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-      const nl = stdout.indexOf("\n");
-      if (nl === -1) return;
-      const m = /^listening (\d+)$/.exec(stdout.slice(0, nl).trim());
-      if (m) resolve(Number(m[1]));
-      else reject(new Error(`unexpected first line ${JSON.stringify(stdout.slice(0, nl))}`));
-    });
-    child.once("exit", (code, signal) =>
-      reject(new Error(`api server exited early (code ${code}, signal ${signal}); stderr:\n${stderr}`)));
-    child.once("error", (err) => reject(new Error(`cannot start ${cmd}: ${err.message}`)));
-  }), STARTUP_MS, "the api server to print `listening <port>`").catch((err) => {
-    child.kill("SIGKILL");
-    throw err;
-  });
-
-  let stopped = null;
-  return {
-    port,
-    base: `http://${HOST}:${port}`,
-    stderr: () => stderr,
-    stop() {
-      stopped ??= (async () => {
-        if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-        let timer;
-        const result = await Promise.race([
-          exited,
-          new Promise((resolve) => {
-            timer = setTimeout(() => resolve(null), STOP_MS);
-          }),
-        ]);
-        clearTimeout(timer);
-        if (result === null) {
-          child.kill("SIGKILL");
-          await exited;
-          assert.fail(`api server did not exit within ${STOP_MS} ms of SIGTERM; stderr:\n${stderr}`);
-        }
-        assert.equal(result.code, 0,
-          `api server exit status ${result.code} (signal ${result.signal}); stderr:\n${stderr}`);
-      })();
-      return stopped;
-    },
-  };
+  return startServer(args, { command, name: "api server" });
 }
 
 /** Options shared by every client: own Manager, no reconnection, explicit connect. */

@@ -35,13 +35,13 @@ const STARTUP_TIMEOUT_MS = Number(process.env.FIXTURE_STARTUP_TIMEOUT_MS ?? 1500
 const STOP_TIMEOUT_MS = 10000;
 
 /**
- * Starts the fixture server with the given extra arguments.
- * Resolves to { port, url, base, stop() } once the `listening <port>` line
- * has been printed. stop() sends SIGTERM, waits for the exit and asserts
- * that the exit status is 0.
+ * Starts the fixture server (or `command`, another server with the same contract) with the
+ * given extra arguments. Resolves to { port, url, base, stop() } once the `listening <port>`
+ * line has been printed. stop() sends SIGTERM, waits for the exit and asserts that the exit
+ * status is 0.
  */
-export async function startServer(args = []) {
-  const [cmd, ...cmdArgs] = fixtureCommand();
+export async function startServer(args = [], { command = fixtureCommand(), name = "fixture server" } = {}) {
+  const [cmd, ...cmdArgs] = command;
   const child = spawn(cmd, [...cmdArgs, ...args, "--port", "0"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -61,7 +61,7 @@ export async function startServer(args = []) {
     const timer = setTimeout(() => {
       cleanup();
       child.kill("SIGKILL");
-      reject(new Error(`fixture server did not print "listening <port>" within ${STARTUP_TIMEOUT_MS} ms; stderr:\n${stderr}`));
+      reject(new Error(`${name} did not print "listening <port>" within ${STARTUP_TIMEOUT_MS} ms; stderr:\n${stderr}`));
     }, STARTUP_TIMEOUT_MS);
     const onData = (chunk) => {
       stdout += chunk;
@@ -72,18 +72,18 @@ export async function startServer(args = []) {
       const m = /^listening (\d+)$/.exec(line);
       if (!m) {
         child.kill("SIGKILL");
-        reject(new Error(`unexpected first line from fixture server: ${JSON.stringify(line)}`));
+        reject(new Error(`unexpected first line from ${name}: ${JSON.stringify(line)}`));
         return;
       }
       resolve(Number(m[1]));
     };
     const onExit = (code, signal) => {
       cleanup();
-      reject(new Error(`fixture server exited early (code ${code}, signal ${signal}); stderr:\n${stderr}`));
+      reject(new Error(`${name} exited early (code ${code}, signal ${signal}); stderr:\n${stderr}`));
     };
     const onError = (err) => {
       cleanup();
-      reject(new Error(`cannot start fixture server ${JSON.stringify(cmd)}: ${err.message}`));
+      reject(new Error(`cannot start ${name} ${JSON.stringify(cmd)}: ${err.message}`));
     };
     function cleanup() {
       clearTimeout(timer);
@@ -122,10 +122,10 @@ export async function startServer(args = []) {
         if (result === null) {
           child.kill("SIGKILL");
           await exited;
-          assert.fail(`fixture server did not exit within ${STOP_TIMEOUT_MS} ms of SIGTERM; stderr:\n${stderr}`);
+          assert.fail(`${name} did not exit within ${STOP_TIMEOUT_MS} ms of SIGTERM; stderr:\n${stderr}`);
         }
         assert.equal(result.code, 0,
-          `fixture server exit status ${result.code} (signal ${result.signal}); stderr:\n${stderr}`);
+          `${name} exit status ${result.code} (signal ${result.signal}); stderr:\n${stderr}`);
       })();
       return stopped;
     },
