@@ -63,11 +63,7 @@ void session::send_all(std::shared_ptr<const std::vector<message_ptr>> group, bo
 }
 
 bool session::send_all_now(const std::vector<message_ptr>& group, bool is_volatile) {
-  if (is_volatile && !state_.writable()) return false;
-  for (const auto& m : group) {
-    if (!state_.send(m)) return false;
-  }
-  return true;
+  return state_.send_group(group, is_volatile);
 }
 
 void session::close() {

@@ -28,17 +28,26 @@ bool session_state::writable() const {
 }
 
 bool session_state::send(message_ptr m, bool is_volatile) {
+  return send_group(std::span<const message_ptr>(&m, 1), is_volatile);
+}
+
+bool session_state::send_group(std::span<const message_ptr> group, bool is_volatile) {
   if (phase_ != phase::open) return false;
   if (is_volatile && !writable()) return false;
-  if (queue_.size() >= limits_.max_queued_packets ||
-      queued_bytes_ + m->weight() > limits_.max_queued_bytes) {
+  std::size_t weight = 0;
+  for (const auto& m : group)
+    weight += m->weight();
+  if (queue_.size() + group.size() > limits_.max_queued_packets ||
+      queued_bytes_ + weight > limits_.max_queued_bytes) {
     if (is_volatile) return false;
     // A reader this far behind is stalled; closing it bounds memory and spares the others.
     terminate("transport error", "1");
     return false;
   }
-  queued_bytes_ += m->weight();
-  queue_.push_back(std::move(m));
+  queued_bytes_ += weight;
+  queue_.insert(queue_.end(), group.begin(), group.end());
+  // One flush for the whole group: a packet and its attachments leave in one polling response
+  // or one gathered WebSocket write.
   flush();
   return true;
 }

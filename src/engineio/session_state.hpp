@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,6 +65,9 @@ class session_state {
   /// Queues a packet. Volatile packets are dropped when the transport cannot write now.
   /// Returns false when the session is not open (or the packet was dropped).
   bool send(message_ptr m, bool is_volatile = false);
+  /// Queues packets that belong together (a Socket.IO packet and its attachments) and flushes
+  /// once; all or none are queued.
+  bool send_group(std::span<const message_ptr> group, bool is_volatile = false);
   /// Server-initiated close: flush what is queued, then close ("forced close").
   void close(std::string_view reason = "forced close");
 

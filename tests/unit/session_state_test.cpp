@@ -559,6 +559,22 @@ TEST_F(SessionState, SendAnswersParkedGetImmediately) {
   EXPECT_EQ(state().queued_packets(), 1u);
 }
 
+TEST_F(SessionState, AGroupLeavesInOneResponse) {
+  // A Socket.IO packet and its attachment answer the parked GET together.
+  make_polling();
+  ASSERT_TRUE(get());
+  const std::vector<message_ptr> group{text("51-[\"x\"]"), binary(std::string{'\x01'})};
+  EXPECT_TRUE(state().send_group(group));
+  EXPECT_EQ(host.responses, (strings{payload({"451-[\"x\"]", "bAQ=="})}));
+}
+
+TEST_F(SessionState, AGroupIsOneWebSocketBatch) {
+  make_websocket();
+  const std::vector<message_ptr> group{text("a"), binary(std::string{'\x07'})};
+  EXPECT_TRUE(state().send_group(group));
+  EXPECT_EQ(host.io_log(), (strings{"write [4a, bin:07]"}));
+}
+
 TEST_F(SessionState, SendsWithoutGetAreJoinedInTheNextGetInOrder) {
   make_polling();
   EXPECT_TRUE(state().send(text("a")));
