@@ -1,4 +1,4 @@
-#include "adapter/memory_adapter.hpp"
+#include "adapter/detail/memory_adapter.hpp"
 
 namespace socketio::detail {
 

@@ -1,4 +1,4 @@
-#include "engineio/base64.hpp"
+#include "engineio/detail/base64.hpp"
 
 #include <array>
 #include <cstdint>

@@ -1,4 +1,4 @@
-#include "engineio/cors.hpp"
+#include "engineio/detail/cors.hpp"
 
 #include <algorithm>
 

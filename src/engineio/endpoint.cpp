@@ -1,13 +1,13 @@
-#include "engineio/endpoint.hpp"
+#include "engineio/detail/endpoint.hpp"
 
 #include <boost/asio/strand.hpp>
 
 #include <iostream>
 
-#include "engineio/cors.hpp"
-#include "engineio/random_id.hpp"
-#include "engineio/url_query.hpp"
-#include "engineio/ws_frame.hpp"
+#include "engineio/detail/cors.hpp"
+#include "engineio/detail/random_id.hpp"
+#include "engineio/detail/url_query.hpp"
+#include "engineio/detail/ws_frame.hpp"
 
 namespace socketio::detail {
 

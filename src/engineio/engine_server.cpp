@@ -1,8 +1,8 @@
 #include <boost/asio/io_context.hpp>
 
-#include "engineio/endpoint.hpp"
-#include "engineio/http_listener.hpp"
-#include "engineio/session.hpp"
+#include "engineio/detail/endpoint.hpp"
+#include "engineio/detail/http_listener.hpp"
+#include "engineio/detail/session.hpp"
 #include "socketio/engine.hpp"
 
 namespace socketio {

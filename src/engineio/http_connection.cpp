@@ -1,4 +1,4 @@
-#include "engineio/http_connection.hpp"
+#include "engineio/detail/http_connection.hpp"
 
 #include <sys/socket.h>
 
@@ -12,10 +12,10 @@
 
 #include <optional>
 
-#include "engineio/endpoint.hpp"
-#include "engineio/http_exchange.hpp"
-#include "engineio/http_listener.hpp"
-#include "engineio/url_query.hpp"
+#include "engineio/detail/endpoint.hpp"
+#include "engineio/detail/http_exchange.hpp"
+#include "engineio/detail/http_listener.hpp"
+#include "engineio/detail/url_query.hpp"
 
 namespace socketio::detail {
 

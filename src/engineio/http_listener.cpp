@@ -1,9 +1,9 @@
-#include "engineio/http_listener.hpp"
+#include "engineio/detail/http_listener.hpp"
 
 #include <boost/asio/strand.hpp>
 
-#include "engineio/endpoint.hpp"
-#include "engineio/http_connection.hpp"
+#include "engineio/detail/endpoint.hpp"
+#include "engineio/detail/http_connection.hpp"
 
 namespace socketio::detail {
 

@@ -1,6 +1,6 @@
-#include "engineio/packet.hpp"
+#include "engineio/detail/packet.hpp"
 
-#include "engineio/base64.hpp"
+#include "engineio/detail/base64.hpp"
 
 namespace socketio::detail {
 

@@ -1,11 +1,11 @@
-#include "engineio/random_id.hpp"
+#include "engineio/detail/random_id.hpp"
 
 #include <openssl/rand.h>
 
 #include <array>
 #include <stdexcept>
 
-#include "engineio/base64.hpp"
+#include "engineio/detail/base64.hpp"
 
 namespace socketio::detail {
 

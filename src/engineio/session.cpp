@@ -1,4 +1,4 @@
-#include "engineio/session.hpp"
+#include "engineio/detail/session.hpp"
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -6,7 +6,7 @@
 
 #include <exception>
 
-#include "engineio/endpoint.hpp"
+#include "engineio/detail/endpoint.hpp"
 
 namespace socketio::detail {
 

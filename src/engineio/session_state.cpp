@@ -1,4 +1,4 @@
-#include "engineio/session_state.hpp"
+#include "engineio/detail/session_state.hpp"
 
 #include <utility>
 

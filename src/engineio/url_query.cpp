@@ -1,4 +1,4 @@
-#include "engineio/url_query.hpp"
+#include "engineio/detail/url_query.hpp"
 
 namespace socketio::detail {
 

@@ -1,11 +1,11 @@
-#include "engineio/ws_frame.hpp"
+#include "engineio/detail/ws_frame.hpp"
 
 #include <openssl/sha.h>
 
 #include <algorithm>
 #include <cstring>
 
-#include "engineio/base64.hpp"
+#include "engineio/detail/base64.hpp"
 
 namespace socketio::detail {
 

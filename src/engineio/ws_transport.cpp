@@ -1,4 +1,4 @@
-#include "engineio/ws_transport.hpp"
+#include "engineio/detail/ws_transport.hpp"
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/write.hpp>

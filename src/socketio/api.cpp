@@ -5,7 +5,7 @@
 #include <stdexcept>
 
 #include "socketio/attach.hpp"
-#include "socketio/core.hpp"
+#include "socketio/detail/core.hpp"
 
 namespace socketio {
 

@@ -1,7 +1,7 @@
 // Socket.IO v5 packet encoder and validating decoder (PROTOCOL.md 2.1-2.3, 2.7, 2.8). The
 // decoder follows the socket.io-parser 4.2.7 algorithm step by step (2.2), minus the quirks
 // that the protocol notes mark as not worth copying; deviations are called out where they are.
-#include "socketio/parser.hpp"
+#include "socketio/detail/parser.hpp"
 
 #include <array>
 #include <charconv>

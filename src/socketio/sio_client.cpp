@@ -1,7 +1,7 @@
 #include <iostream>
 
-#include "engineio/random_id.hpp"
-#include "socketio/core.hpp"
+#include "engineio/detail/random_id.hpp"
+#include "socketio/detail/core.hpp"
 
 namespace socketio::detail {
 

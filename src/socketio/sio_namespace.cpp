@@ -3,8 +3,8 @@
 
 #include <stdexcept>
 
-#include "adapter/memory_adapter.hpp"
-#include "socketio/core.hpp"
+#include "adapter/detail/memory_adapter.hpp"
+#include "socketio/detail/core.hpp"
 
 namespace socketio::detail {
 

@@ -1,8 +1,8 @@
 #include <boost/asio/strand.hpp>
 
-#include "engineio/http_connection.hpp"
-#include "engineio/http_listener.hpp"
-#include "socketio/core.hpp"
+#include "engineio/detail/http_connection.hpp"
+#include "engineio/detail/http_listener.hpp"
+#include "socketio/detail/core.hpp"
 
 namespace socketio::detail {
 

@@ -1,6 +1,6 @@
 #include <iostream>
 
-#include "socketio/core.hpp"
+#include "socketio/detail/core.hpp"
 
 namespace socketio::detail {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "socketio/parser.hpp"
+#include "socketio/detail/parser.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace socketio::detail;

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "engineio/ws_frame.hpp"
+#include "engineio/detail/ws_frame.hpp"
 
 namespace {
 

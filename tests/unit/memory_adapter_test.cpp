@@ -1,5 +1,5 @@
 // The in-memory room index: membership, union of rooms, exclusions, cleanup.
-#include "adapter/memory_adapter.hpp"
+#include "adapter/detail/memory_adapter.hpp"
 
 #include <gtest/gtest.h>
 

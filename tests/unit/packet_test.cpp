@@ -1,6 +1,6 @@
 // Unit tests for the Engine.IO v4 packet and polling payload codec (PROTOCOL.md 1.2, 1.3) and
 // for the outbound message helpers in message.hpp.
-#include "engineio/packet.hpp"
+#include "engineio/detail/packet.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engineio/message.hpp"
+#include "engineio/detail/message.hpp"
 
 namespace {
 

@@ -1,7 +1,7 @@
 // Unit tests for the I/O-free Engine.IO session state machine (PROTOCOL.md 1.6 - 1.11).
 // A fake session_host records every call in order; a fake clock keeps the armed timers with
 // absolute deadlines and fires them from advance(). No sleeps, no real time.
-#include "engineio/session_state.hpp"
+#include "engineio/detail/session_state.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,8 +17,8 @@
 #include <utility>
 #include <vector>
 
-#include "engineio/message.hpp"
-#include "engineio/packet.hpp"
+#include "engineio/detail/message.hpp"
+#include "engineio/detail/packet.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "engineio/ws_frame.hpp"
+#include "engineio/detail/ws_frame.hpp"
 
 #include <gtest/gtest.h>
 

@@ -10,8 +10,8 @@
 #include <string>
 #include <unordered_map>
 
-#include "engineio/http_exchange.hpp"
-#include "engineio/session.hpp"
+#include "engineio/detail/http_exchange.hpp"
+#include "engineio/detail/session.hpp"
 #include "socketio/options.hpp"
 
 namespace socketio::detail {

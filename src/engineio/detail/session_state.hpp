@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engineio/message.hpp"
-#include "engineio/packet.hpp"
+#include "engineio/detail/message.hpp"
+#include "engineio/detail/packet.hpp"
 
 namespace socketio::detail {
 

@@ -4,8 +4,8 @@
 #include <memory>
 #include <string>
 
-#include "engineio/packet.hpp"
-#include "engineio/ws_frame.hpp"
+#include "engineio/detail/packet.hpp"
+#include "engineio/detail/ws_frame.hpp"
 
 namespace socketio::detail {
 

@@ -5,8 +5,8 @@
 #include <memory>
 #include <vector>
 
-#include "engineio/message.hpp"
-#include "socketio/parser.hpp"
+#include "engineio/detail/message.hpp"
+#include "socketio/detail/parser.hpp"
 
 namespace socketio::detail {
 

@@ -16,12 +16,12 @@
 #include <unordered_map>
 #include <vector>
 
-#include "engineio/endpoint.hpp"
-#include "engineio/session.hpp"
+#include "engineio/detail/endpoint.hpp"
+#include "engineio/detail/session.hpp"
+#include "socketio/detail/parser.hpp"
+#include "socketio/detail/wire_packet.hpp"
 #include "socketio/namespace.hpp"
-#include "socketio/parser.hpp"
 #include "socketio/server.hpp"
-#include "socketio/wire_packet.hpp"
 
 namespace socketio::detail {
 

@@ -2,7 +2,7 @@
 // (PROTOCOL.md 1.12).
 #pragma once
 
-#include "engineio/http_exchange.hpp"
+#include "engineio/detail/http_exchange.hpp"
 #include "socketio/options.hpp"
 
 namespace socketio::detail {

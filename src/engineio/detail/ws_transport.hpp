@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "engineio/message.hpp"
-#include "engineio/packet.hpp"
-#include "engineio/ws_frame.hpp"
+#include "engineio/detail/message.hpp"
+#include "engineio/detail/packet.hpp"
+#include "engineio/detail/ws_frame.hpp"
 
 namespace socketio::detail {
 

@@ -12,9 +12,9 @@
 #include <memory>
 #include <string>
 
-#include "engineio/http_exchange.hpp"
-#include "engineio/session_state.hpp"
-#include "engineio/ws_transport.hpp"
+#include "engineio/detail/http_exchange.hpp"
+#include "engineio/detail/session_state.hpp"
+#include "engineio/detail/ws_transport.hpp"
 #include "socketio/options.hpp"
 
 namespace socketio::detail {
