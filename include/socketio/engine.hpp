@@ -10,6 +10,8 @@
 
 #include "socketio/options.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
+
 namespace boost::asio {
 class io_context;
 }
@@ -19,6 +21,7 @@ namespace detail {
 class session;
 class endpoint;
 class http_listener;
+struct handle_access;
 }  // namespace detail
 
 namespace engine {
@@ -28,7 +31,6 @@ namespace engine {
 class socket {
  public:
   socket() = default;
-  explicit socket(std::shared_ptr<detail::session> s);
 
   /// The session id (20 URL-safe characters). Empty for a default-constructed handle.
   const std::string& id() const { return id_; }
@@ -42,14 +44,19 @@ class socket {
   void close() const;
 
   /// Handlers run on the session's strand, one at a time. Set them inside the connection
-  /// handler: packets that arrive before are not replayed. `data` is valid during the call.
+  /// handler (which runs on that strand, so they take effect at once): packets that arrive
+  /// before a handler is set are not replayed. From another thread the handler is installed
+  /// on the strand a little later. `data` is valid during the call.
   void on_message(std::function<void(bool binary, std::string_view data)> handler) const;
   void on_close(std::function<void(std::string_view reason)> handler) const;
 
-  /// The handshake request.
-  const request_info& request() const;
+  /// The handshake request (a copy; empty once the session is gone).
+  request_info request() const;
 
  private:
+  friend struct detail::handle_access;
+  explicit socket(std::shared_ptr<detail::session> s);
+
   std::weak_ptr<detail::session> session_;
   std::string id_;
 };
@@ -59,6 +66,8 @@ class socket {
 class server {
  public:
   server(boost::asio::io_context& ioc, engine_options options = {});
+  /// Runs everything on `executor` (and strands of it).
+  server(boost::asio::any_io_executor executor, engine_options options = {});
   ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;
@@ -70,17 +79,15 @@ class server {
   /// Throws boost::system::system_error when it cannot listen.
   std::uint16_t listen(std::uint16_t port, const std::string& address = "0.0.0.0");
 
-  /// Stops accepting and closes every session.
-  void close();
+  /// Stops accepting and closes every session. `done` (optional) runs once the last session
+  /// is gone, on an I/O thread.
+  void close(std::function<void()> done = {});
 
   /// Number of open sessions.
   std::size_t client_count() const;
 
-  /// The endpoint behind this server, for serving it on another server's port
-  /// (socketio::server::also_serve). Opaque to users.
-  const std::shared_ptr<detail::endpoint>& endpoint() const { return endpoint_; }
-
  private:
+  friend struct detail::handle_access;
   std::shared_ptr<detail::endpoint> endpoint_;
   std::shared_ptr<detail::http_listener> listener_;
 };

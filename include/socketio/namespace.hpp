@@ -15,53 +15,45 @@ namespace socketio {
 using connect_middleware =
     std::function<void(socket, std::function<void(std::optional<connect_error>)> next)>;
 
-/// A handle to a namespace; copies share it. Safe from any thread.
-class namespace_handle {
+/// A handle to a namespace; copies share it. Safe from any thread. The broadcast operators
+/// and server utilities (to, except, emit, fetch_sockets, sockets_join, ...) address every
+/// socket of the namespace, on every node with a cluster adapter.
+class namespace_handle : public broadcast_operators<namespace_handle> {
  public:
-  explicit namespace_handle(std::shared_ptr<detail::sio_namespace> impl);
-
   const std::string& name() const;
   /// Runs on the new socket's strand, after its CONNECT reply has been queued.
   void on_connection(std::function<void(socket)> handler) const;
   void use(connect_middleware middleware) const;
 
-  broadcast_operator to(const std::string& room) const;
-  broadcast_operator in(const std::string& room) const { return to(room); }
-  broadcast_operator except(const std::string& room) const;
-  broadcast_operator volatile_() const;
-  broadcast_operator local() const;
-  broadcast_operator compress(bool on) const;
-  broadcast_operator timeout(std::chrono::milliseconds t) const;
-
-  template <class... T>
-  bool emit(std::string_view event, T&&... values) const {
-    return all().emit_args(event, args{json(std::forward<T>(values))...});
-  }
-  void fetch_sockets(std::function<void(std::vector<remote_socket>)> done) const {
-    all().fetch_sockets(std::move(done));
-  }
-  std::future<std::vector<remote_socket>> fetch_sockets() const { return all().fetch_sockets(); }
-  void sockets_join(const std::set<std::string>& rooms) const { all().sockets_join(rooms); }
-  void sockets_leave(const std::set<std::string>& rooms) const { all().sockets_leave(rooms); }
-  void disconnect_sockets(bool close = false) const { all().disconnect_sockets(close); }
-
   /// Handlers for server_side_emit calls made on *other* nodes (they arrive through a cluster
-  /// adapter). As in the reference, a node's own server_side_emit does not run its handlers,
-  /// so with the in-memory adapter these never run.
+  /// adapter, or from a Redis emitter). As in the reference, a node's own server_side_emit
+  /// does not run its handlers, so with the in-memory adapter these never run. Handlers run
+  /// on an I/O thread; `ack` is empty when the sender asked for no answer.
   void on_server_side(const std::string& event, std::function<void(const args&, ack)> h) const;
+  /// Throws std::invalid_argument for a reserved name.
   void server_side_emit(std::string_view event, args values) const;
-  /// With acks from the other nodes' handlers; `callback` gets their first ack arguments.
-  /// With no other node (the in-memory adapter) it completes at once with no responses.
+  /// With acks from the other nodes' handlers: `callback` gets each other node's first ack
+  /// argument, or an ack_error (with the responses so far and the silent nodes) after
+  /// `timeout`. With no other node it completes at once with no responses.
   void server_side_emit_with_ack(std::string_view event, args values,
                                  std::chrono::milliseconds timeout,
                                  broadcast_operator::ack_callback callback) const;
 
   /// Number of connected sockets on this node.
   std::size_t size() const;
+  /// Number of nodes in the cluster (1 with the in-memory adapter). `done` may run later, on
+  /// an I/O thread.
+  void server_count(std::function<void(std::size_t)> done) const;
+  /// Every room on every node. `done` may run later, on an I/O thread.
+  void all_rooms(rooms_callback done) const;
   socketio::adapter& adapter() const;
 
  private:
+  friend class broadcast_operators<namespace_handle>;
+  friend struct detail::handle_access;
+  explicit namespace_handle(std::shared_ptr<detail::sio_namespace> impl);
   broadcast_operator all() const;
+
   std::shared_ptr<detail::sio_namespace> impl_;
 };
 

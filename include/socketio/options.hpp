@@ -11,6 +11,9 @@
 
 namespace socketio {
 
+/// Severity of a log line; `off` silences a logger.
+enum class log_level { debug, info, warning, error, off };
+
 /// A request as the server saw it: owned copies, safe to keep.
 struct request_info {
   std::string method;

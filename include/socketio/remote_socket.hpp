@@ -1,5 +1,6 @@
-// A socket as fetch_sockets reports it: a snapshot, plus actions that go through the adapter
-// (so with a cluster adapter they reach a socket on any node).
+// A socket as fetch_sockets reports it: a snapshot, plus actions that go through the
+// namespace's adapter (so with a cluster adapter they reach the socket on whichever node
+// holds it).
 #pragma once
 
 #include <memory>
@@ -11,17 +12,25 @@
 
 namespace socketio {
 
-namespace detail {
-class sio_namespace;
-}
+class adapter_host;
 
-struct remote_socket {
+class remote_socket {
+ public:
+  /// Made by adapter_host::describe_socket / make_remote_socket.
+  remote_socket(std::weak_ptr<adapter_host> nsp, std::string socket_id, socketio::handshake hs,
+                std::set<std::string> socket_rooms, json socket_data)
+      : id(std::move(socket_id)),
+        handshake(std::move(hs)),
+        rooms(std::move(socket_rooms)),
+        data(std::move(socket_data)),
+        nsp_(std::move(nsp)) {}
+
   std::string id;
   socketio::handshake handshake;
   std::set<std::string> rooms;
   json data;
-  std::weak_ptr<detail::sio_namespace> nsp;
 
+  /// Safe from any thread. Return false when the namespace is gone.
   template <class... T>
   bool emit(std::string_view event, T&&... values) const {
     return emit_args(event, args{json(std::forward<T>(values))...});
@@ -30,6 +39,9 @@ struct remote_socket {
   void join(const std::string& room) const;
   void leave(const std::string& room) const;
   void disconnect(bool close = false) const;
+
+ private:
+  std::weak_ptr<adapter_host> nsp_;
 };
 
 }  // namespace socketio

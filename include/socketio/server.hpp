@@ -1,11 +1,14 @@
 // socketio::server: the Socket.IO v5 server.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
+
 #include <functional>
 #include <memory>
 #include <regex>
 #include <string>
 
+#include "socketio/adapter.hpp"
 #include "socketio/engine.hpp"
 #include "socketio/namespace.hpp"
 #include "socketio/options.hpp"
@@ -27,12 +30,16 @@ struct server_options {
   std::chrono::milliseconds connect_timeout{45000};
   /// Remove dynamic child namespaces when their last socket leaves.
   bool cleanup_empty_child_namespaces = false;
+  /// Makes each namespace's adapter; empty: the in-memory adapter (this node only).
+  adapter_factory adapter;
 };
 
-/// Safe from any thread. The host runs the io_context (on one thread or many).
-class server {
+/// Safe from any thread. The host runs the executor's context (on one thread or many).
+class server : public broadcast_operators<server> {
  public:
   server(boost::asio::io_context& ioc, server_options options = {});
+  /// Runs everything on `executor` (and strands of it): for hosts that own their loop.
+  server(boost::asio::any_io_executor executor, server_options options = {});
   ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;
@@ -40,41 +47,39 @@ class server {
   /// The main namespace "/" handlers and middleware (io.use applies to "/" only).
   void on_connection(std::function<void(socket)> handler);
   void use(connect_middleware middleware);
+  /// Server-side events from other nodes on "/" (see namespace_handle::on_server_side).
+  void on_server_side(const std::string& event, std::function<void(const args&, ack)> h);
+  void server_side_emit(std::string_view event, args values) const;
+  void server_side_emit_with_ack(std::string_view event, args values,
+                                 std::chrono::milliseconds timeout,
+                                 broadcast_operator::ack_callback callback) const;
+
+  /// Installs the adapter factory for every namespace, existing ones included (Node's
+  /// `io.adapter(createAdapter(...))`). Call it before listen().
+  void adapter(adapter_factory factory);
 
   namespace_handle of(const std::string& name);
   /// Dynamic namespaces: a CONNECT to a name the predicate accepts creates a child namespace
   /// that gets this parent's connection handlers and middleware.
   namespace_handle of(std::function<bool(const std::string& name, const json& auth)> predicate);
   namespace_handle of(const std::regex& pattern);
-
-  broadcast_operator to(const std::string& room) const;
-  broadcast_operator in(const std::string& room) const { return to(room); }
-  broadcast_operator except(const std::string& room) const;
-  broadcast_operator volatile_() const;
-  broadcast_operator local() const;
-  broadcast_operator compress(bool on) const;
-  broadcast_operator timeout(std::chrono::milliseconds t) const;
   /// The main namespace "/".
   namespace_handle sockets() const { return main(); }
-  template <class... T>
-  bool emit(std::string_view event, T&&... values) const {
-    return main().emit(event, std::forward<T>(values)...);
-  }
 
   /// Listens on address:port (0 picks one) and returns the bound port.
   std::uint16_t listen(std::uint16_t port, const std::string& address = "0.0.0.0");
   /// Also serves a raw Engine.IO server's path on this server's port. Call before listen().
   void also_serve(const engine::server& raw);
-  /// Disconnects every socket ("server shutting down") and stops listening.
-  void close();
-
-  std::shared_ptr<detail::sio_server> impl() const { return impl_; }
-  const std::vector<std::shared_ptr<detail::endpoint>>& extra_endpoints() const {
-    return extra_endpoints_;
-  }
+  /// Stops listening and disconnects every socket ("server shutting down"), then closes the
+  /// adapters. `done` (optional) runs once the last session is gone and every adapter has
+  /// closed, on an I/O thread: a host can stop its loop there.
+  void close(std::function<void()> done = {});
 
  private:
+  friend class broadcast_operators<server>;
+  friend struct detail::handle_access;
   namespace_handle main() const;
+  broadcast_operator all() const;
   std::shared_ptr<detail::sio_server> impl_;
   std::vector<std::shared_ptr<detail::endpoint>> extra_endpoints_;
 };

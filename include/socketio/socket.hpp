@@ -16,7 +16,8 @@ namespace socketio {
 
 namespace detail {
 class sio_socket;
-}
+struct handle_access;
+}  // namespace detail
 
 /// A cheap, copyable handle. It does not keep the connection alive: once the socket has
 /// disconnected, emits return false. Every member is safe from any thread; handlers run on the
@@ -33,7 +34,6 @@ class socket {
   using ack_callback = std::function<void(std::optional<ack_error>, args)>;
 
   socket() = default;
-  explicit socket(std::shared_ptr<detail::sio_socket> impl);
 
   const std::string& id() const { return id_; }
   const std::string& nsp() const { return nsp_; }
@@ -63,8 +63,9 @@ class socket {
   /// Emits and waits for the client's ack; `callback` gets an error after `timeout`.
   void emit_with_ack(std::string_view event, args values, std::chrono::milliseconds timeout,
                      ack_callback callback) const;
-  /// The same, as a future: the client's ack arguments, or socketio::ack_timeout. Do not wait
-  /// on it from this socket's own handlers (they run on the thread that would complete it).
+  /// The same, as a future: the client's ack arguments, or socketio::ack_timeout. Called on
+  /// an I/O thread (a handler) it fails at once with std::logic_error: waiting there would
+  /// block the thread the ack needs. Use the callback form in handlers.
   std::future<args> emit_with_ack(std::string_view event, args values,
                                   std::chrono::milliseconds timeout) const;
 
@@ -76,7 +77,9 @@ class socket {
   /// Per-socket user data (a copy; set_data replaces it).
   json data() const;
   void set_data(json value) const;
-  const socketio::handshake& handshake() const;
+  /// A copy (it shares the request, which stays valid after the socket is gone); empty for a
+  /// gone socket.
+  socketio::handshake handshake() const;
 
   /// Leaves the namespace ("server namespace disconnect"); with close, ends the connection.
   void disconnect(bool close = false) const;
@@ -88,6 +91,9 @@ class socket {
   broadcast_operator broadcast() const;
 
  private:
+  friend struct detail::handle_access;
+  explicit socket(std::shared_ptr<detail::sio_socket> impl);
+
   std::weak_ptr<detail::sio_socket> impl_;
   std::string id_;
   std::string nsp_;

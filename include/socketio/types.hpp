@@ -68,6 +68,8 @@ struct ack_error {
   std::string message;
   std::size_t answered = 0;
   std::size_t expected = 0;
+  /// Cluster requests: the nodes that did not answer in time, as the adapter names them.
+  std::vector<std::string> missing_nodes;
 };
 
 /// Thrown by the future-returning emit_with_ack variants when no ack came in time.
@@ -95,6 +97,8 @@ struct handshake {
   const std::string& url() const { return req().url; }
   std::chrono::system_clock::time_point time() const { return req().time; }
   bool secure() const { return req().secure; }
+  /// True when the request came with an Origin header (the reference's `xdomain`).
+  bool xdomain() const { return req().header("origin") != nullptr; }
 
  private:
   const request_info& req() const {
@@ -102,5 +106,12 @@ struct handshake {
     return request ? *request : none;
   }
 };
+
+/// The handshake as the reference serialises it for other nodes: `{headers, time, address,
+/// xdomain, secure, issued, url, query, auth}` (headers and query as objects, `issued` in
+/// milliseconds since the epoch).
+json handshake_to_json(const handshake& hs);
+/// The inverse, for sockets reported by other nodes; missing fields stay empty.
+handshake handshake_from_json(const json& j);
 
 }  // namespace socketio

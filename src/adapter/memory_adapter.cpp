@@ -1,35 +1,57 @@
-#include "adapter/detail/memory_adapter.hpp"
+#include "socketio/memory_adapter.hpp"
 
-namespace socketio::detail {
+namespace socketio {
 
 void memory_adapter::add_all(const std::string& socket_id, const std::set<std::string>& rooms) {
-  std::lock_guard lock(mutex_);
-  auto& mine = sids_[socket_id];
-  for (const auto& room : rooms) {
-    if (mine.insert(room).second) rooms_[room].insert(socket_id);
+  std::vector<std::string> created;
+  {
+    std::lock_guard lock(mutex_);
+    auto& mine = sids_[socket_id];
+    for (const auto& room : rooms) {
+      if (!mine.insert(room).second) continue;
+      auto& members = rooms_[room];
+      if (members.empty()) created.push_back(room);
+      members.insert(socket_id);
+    }
   }
+  for (const auto& room : created)
+    on_room_created(room);
 }
 
 void memory_adapter::del(const std::string& socket_id, const std::string& room) {
-  std::lock_guard lock(mutex_);
-  if (const auto it = sids_.find(socket_id); it != sids_.end()) it->second.erase(room);
-  if (const auto it = rooms_.find(room); it != rooms_.end()) {
-    it->second.erase(socket_id);
-    if (it->second.empty()) rooms_.erase(it);
+  bool deleted = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (const auto it = sids_.find(socket_id); it != sids_.end()) it->second.erase(room);
+    if (const auto it = rooms_.find(room); it != rooms_.end()) {
+      if (it->second.erase(socket_id) != 0 && it->second.empty()) {
+        rooms_.erase(it);
+        deleted = true;
+      }
+    }
   }
+  if (deleted) on_room_deleted(room);
 }
 
 void memory_adapter::del_all(const std::string& socket_id) {
-  std::lock_guard lock(mutex_);
-  const auto it = sids_.find(socket_id);
-  if (it == sids_.end()) return;
-  for (const auto& room : it->second) {
-    if (const auto r = rooms_.find(room); r != rooms_.end()) {
-      r->second.erase(socket_id);
-      if (r->second.empty()) rooms_.erase(r);
+  std::vector<std::string> deleted;
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = sids_.find(socket_id);
+    if (it == sids_.end()) return;
+    for (const auto& room : it->second) {
+      if (const auto r = rooms_.find(room); r != rooms_.end()) {
+        r->second.erase(socket_id);
+        if (r->second.empty()) {
+          rooms_.erase(r);
+          deleted.push_back(room);
+        }
+      }
     }
+    sids_.erase(it);
   }
-  sids_.erase(it);
+  for (const auto& room : deleted)
+    on_room_deleted(room);
 }
 
 std::vector<std::string> memory_adapter::sockets(const broadcast_options& opts) const {
@@ -80,7 +102,7 @@ std::set<std::string> memory_adapter::socket_rooms(const std::string& socket_id)
   return {it->second.begin(), it->second.end()};
 }
 
-std::set<std::string> memory_adapter::all_rooms() const {
+std::set<std::string> memory_adapter::rooms() const {
   std::lock_guard lock(mutex_);
   std::set<std::string> out;
   for (const auto& [room, ids] : rooms_)
@@ -88,4 +110,9 @@ std::set<std::string> memory_adapter::all_rooms() const {
   return out;
 }
 
-}  // namespace socketio::detail
+bool memory_adapter::has_room(const std::string& room) const {
+  std::lock_guard lock(mutex_);
+  return rooms_.count(room) != 0;
+}
+
+}  // namespace socketio

@@ -1,5 +1,7 @@
 #include "engineio/detail/endpoint.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include <boost/asio/strand.hpp>
 
 #include <iostream>
@@ -121,7 +123,15 @@ endpoint::~endpoint() {
 }
 
 void endpoint::set_connection_handler(connection_handler h) {
-  on_connection_ = std::move(h);
+  // Session strands read the handler while the host may set it: both under the lock.
+  auto shared = std::make_shared<const connection_handler>(std::move(h));
+  std::lock_guard lock(mutex_);
+  on_connection_ = std::move(shared);
+}
+
+std::shared_ptr<const endpoint::connection_handler> endpoint::connection_handler_ptr() const {
+  std::lock_guard lock(mutex_);
+  return on_connection_;
 }
 
 http_reply endpoint::error_reply(int code, std::string message) {
@@ -328,9 +338,11 @@ void endpoint::handshake(const std::shared_ptr<http_exchange>& exchange, bool we
   }
   auto on_open = [weak_self = weak_from_this(), s] {
     auto self = weak_self.lock();
-    if (!self || !self->on_connection_) return;
+    if (!self) return;
+    const auto handler = self->connection_handler_ptr();
+    if (!handler || !*handler) return;
     try {
-      self->on_connection_(s);
+      (*handler)(s);
     } catch (const std::exception& e) {
       self->report("connection handler threw: ", e.what());
     }
@@ -364,8 +376,13 @@ std::shared_ptr<session> endpoint::find(const std::string& id) const {
 }
 
 void endpoint::remove_session(const std::string& id) {
-  std::lock_guard lock(mutex_);
-  sessions_.erase(id);
+  std::function<void()> done;
+  {
+    std::lock_guard lock(mutex_);
+    sessions_.erase(id);
+    if (sessions_.empty()) done = std::move(on_all_closed_), on_all_closed_ = nullptr;
+  }
+  if (done) boost::asio::post(executor_, std::move(done));
 }
 
 std::size_t endpoint::session_count() const {
@@ -373,13 +390,25 @@ std::size_t endpoint::session_count() const {
   return sessions_.size();
 }
 
-void endpoint::close_all() {
+void endpoint::close_all(std::function<void()> done) {
   std::vector<std::shared_ptr<session>> all;
   {
     std::lock_guard lock(mutex_);
     all.reserve(sessions_.size());
     for (const auto& [id, s] : sessions_)
       all.push_back(s);
+    if (done) {
+      if (sessions_.empty()) {
+        boost::asio::post(executor_, std::move(done));
+      } else {
+        // Runs when the last session leaves the table (remove_session). A second close
+        // before then chains behind the first.
+        on_all_closed_ = [first = std::move(on_all_closed_), second = std::move(done)] {
+          if (first) first();
+          second();
+        };
+      }
+    }
   }
   for (const auto& s : all)
     s->close();

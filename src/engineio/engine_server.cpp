@@ -3,6 +3,7 @@
 #include "engineio/detail/endpoint.hpp"
 #include "engineio/detail/http_listener.hpp"
 #include "engineio/detail/session.hpp"
+#include "socketio/detail/handle_access.hpp"
 #include "socketio/engine.hpp"
 
 namespace socketio {
@@ -52,25 +53,33 @@ void socket::close() const {
   if (const auto s = session_.lock()) s->close();
 }
 
+// The handlers belong to the session's strand: installed there (inline when the caller is
+// already on it, as in the connection handler).
 void socket::on_message(std::function<void(bool, std::string_view)> handler) const {
-  if (const auto s = session_.lock()) s->set_message_handler(std::move(handler));
+  if (const auto s = session_.lock()) {
+    s->run_on_strand(
+        [s, h = std::move(handler)]() mutable { s->set_message_handler(std::move(h)); });
+  }
 }
 
 void socket::on_close(std::function<void(std::string_view)> handler) const {
-  if (const auto s = session_.lock()) s->set_close_handler(std::move(handler));
+  if (const auto s = session_.lock()) {
+    s->run_on_strand([s, h = std::move(handler)]() mutable { s->set_close_handler(std::move(h)); });
+  }
 }
 
-const request_info& socket::request() const {
-  static const request_info empty;
+request_info socket::request() const {
   const auto s = session_.lock();
-  // The request lives as long as the session; a gone session yields an empty one.
-  return s ? s->request() : empty;
+  return s ? s->request() : request_info{};
 }
 
 server::server(boost::asio::io_context& ioc, engine_options options)
-    : endpoint_(std::make_shared<detail::endpoint>(ioc.get_executor(), std::move(options))),
+    : server(ioc.get_executor(), std::move(options)) {}
+
+server::server(boost::asio::any_io_executor executor, engine_options options)
+    : endpoint_(std::make_shared<detail::endpoint>(executor, std::move(options))),
       listener_(std::make_shared<detail::http_listener>(
-          ioc, std::vector<std::shared_ptr<detail::endpoint>>{endpoint_})) {}
+          executor, std::vector<std::shared_ptr<detail::endpoint>>{endpoint_})) {}
 
 server::~server() {
   close();
@@ -79,7 +88,7 @@ server::~server() {
 void server::on_connection(std::function<void(socket)> handler) {
   endpoint_->set_connection_handler(
       [handler = std::move(handler)](const std::shared_ptr<detail::session>& s) {
-        handler(socket(s));
+        handler(detail::handle_access::make_engine_socket(s));
       });
 }
 
@@ -87,9 +96,9 @@ std::uint16_t server::listen(std::uint16_t port, const std::string& address) {
   return listener_->listen(address, port);
 }
 
-void server::close() {
+void server::close(std::function<void()> done) {
   listener_->close();
-  endpoint_->close_all();
+  endpoint_->close_all(std::move(done));
 }
 
 std::size_t server::client_count() const {

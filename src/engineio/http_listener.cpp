@@ -7,9 +7,9 @@
 
 namespace socketio::detail {
 
-http_listener::http_listener(boost::asio::io_context& ioc,
+http_listener::http_listener(boost::asio::any_io_executor executor,
                              std::vector<std::shared_ptr<endpoint>> endpoints)
-    : ioc_(ioc), acceptor_(ioc), endpoints_(std::move(endpoints)) {}
+    : executor_(executor), acceptor_(executor), endpoints_(std::move(endpoints)) {}
 
 std::uint16_t http_listener::listen(const std::string& address, std::uint16_t port) {
   const boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address(address), port);
@@ -38,19 +38,20 @@ std::shared_ptr<endpoint> http_listener::route(std::string_view path) const {
 }
 
 void http_listener::accept() {
-  acceptor_.async_accept(boost::asio::make_strand(ioc_), [self = shared_from_this()](
-                                                             boost::system::error_code ec,
-                                                             boost::asio::ip::tcp::socket socket) {
-    if (ec == boost::asio::error::operation_aborted || !self->acceptor_.is_open()) return;
-    if (!ec) {
-      const auto timeout = self->endpoints_.empty()
-                               ? std::chrono::milliseconds(10000)
-                               : self->endpoints_.front()->options().request_timeout;
-      serve_http_connection(std::move(socket), self, timeout);
-    }
-    // Transient accept errors (EMFILE, ECONNABORTED) must not stop the server.
-    self->accept();
-  });
+  acceptor_.async_accept(
+      boost::asio::make_strand(executor_),
+      [self = shared_from_this()](boost::system::error_code ec,
+                                  boost::asio::ip::tcp::socket socket) {
+        if (ec == boost::asio::error::operation_aborted || !self->acceptor_.is_open()) return;
+        if (!ec) {
+          const auto timeout = self->endpoints_.empty()
+                                   ? std::chrono::milliseconds(10000)
+                                   : self->endpoints_.front()->options().request_timeout;
+          serve_http_connection(std::move(socket), self, timeout);
+        }
+        // Transient accept errors (EMFILE, ECONNABORTED) must not stop the server.
+        self->accept();
+      });
 }
 
 }  // namespace socketio::detail

@@ -158,6 +158,21 @@ void ws_transport::on_readable(bool parse_tail_first) {
   // Bounded work per wakeup so one busy peer cannot starve the others on this thread.
   for (int round = 0; round < 16 && !socket_closed_ && !read_failed_; ++round) {
     std::size_t have = tail_.size();
+    if (have >= read_chunk) {
+      // More carried over than the scratch buffer holds (bytes that followed the upgrade
+      // request can be any size): parse them where they are before reading again.
+      const std::string pending = std::move(tail_);
+      tail_.clear();
+      const auto result = parser_.parse(pending, *this);
+      if (socket_closed_ || parser_.closed()) return;
+      if (result.error != 0 || result.consumed == 0) {
+        read_failed_ = true;
+        fail(result.error != 0 ? result.error : 1002, "transport error");
+        return;
+      }
+      tail_.assign(std::string_view(pending).substr(result.consumed));
+      continue;
+    }
     if (have != 0) std::copy(tail_.begin(), tail_.end(), scratch.begin());
     boost::system::error_code ec;
     std::size_t n = 0;

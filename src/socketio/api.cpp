@@ -6,6 +6,7 @@
 
 #include "socketio/attach.hpp"
 #include "socketio/detail/core.hpp"
+#include "socketio/detail/handle_access.hpp"
 
 namespace socketio {
 
@@ -78,9 +79,7 @@ void socket::on_error(std::function<void(const std::string&)> handler) const {
 }
 
 bool socket::emit_args(std::string_view event, args values) const {
-  if (detail::is_reserved_event(event)) {
-    throw std::invalid_argument("\"" + std::string(event) + "\" is a reserved event name");
-  }
+  detail::check_event_name(event);
   const auto s = impl_.lock();
   if (!s || !s->connected()) return false;
   s->on_strand([event = std::string(event), values = std::move(values)](sio_socket& t) mutable {
@@ -91,18 +90,16 @@ bool socket::emit_args(std::string_view event, args values) const {
 
 void socket::emit_with_ack(std::string_view event, args values, std::chrono::milliseconds timeout,
                            ack_callback callback) const {
-  if (detail::is_reserved_event(event)) {
-    throw std::invalid_argument("\"" + std::string(event) + "\" is a reserved event name");
-  }
+  detail::check_event_name(event);
   const auto s = impl_.lock();
   if (!s || !s->connected()) {
-    if (callback) callback(ack_error{"socket has been disconnected"}, {});
+    if (callback) callback(ack_error{"socket has been disconnected", 0, 0, {}}, {});
     return;
   }
   s->on_strand([event = std::string(event), values = std::move(values), timeout,
                 callback = std::move(callback)](sio_socket& t) mutable {
     if (!t.connected()) {
-      callback(ack_error{"socket has been disconnected"}, {});
+      callback(ack_error{"socket has been disconnected", 0, 0, {}}, {});
       return;
     }
     const std::uint64_t id = t.nsp()->next_ack_id();
@@ -113,16 +110,18 @@ void socket::emit_with_ack(std::string_view event, args values, std::chrono::mil
 
 std::future<args> socket::emit_with_ack(std::string_view event, args values,
                                         std::chrono::milliseconds timeout) const {
-  auto promise = std::make_shared<std::promise<args>>();
-  auto future = promise->get_future();
+  auto bridge = std::make_shared<detail::future_bridge<args>>();
+  auto future = bridge->promise.get_future();
   emit_with_ack(event, std::move(values), timeout,
-                [promise](std::optional<ack_error> err, args response) {
+                [bridge](std::optional<ack_error> err, args response) {
                   if (err) {
-                    promise->set_exception(std::make_exception_ptr(ack_timeout(err->message)));
+                    bridge->set_exception(std::make_exception_ptr(ack_timeout(err->message)));
                   } else {
-                    promise->set_value(std::move(response));
+                    bridge->set_value(std::move(response));
                   }
                 });
+  const auto s = impl_.lock();
+  detail::refuse_if_pending_on_io_thread(s ? s->nsp() : nullptr, *bridge);
   return future;
 }
 
@@ -137,7 +136,7 @@ void socket::leave(const std::string& room) const {
 }
 std::set<std::string> socket::rooms() const {
   const auto s = impl_.lock();
-  return s ? s->nsp()->adapter().socket_rooms(id_) : std::set<std::string>{};
+  return s ? s->nsp()->adapter_ptr()->socket_rooms(id_) : std::set<std::string>{};
 }
 
 json socket::data() const {
@@ -147,10 +146,9 @@ json socket::data() const {
 void socket::set_data(json value) const {
   if (const auto s = impl_.lock()) s->set_data(std::move(value));
 }
-const socketio::handshake& socket::handshake() const {
-  static const socketio::handshake empty;
+socketio::handshake socket::handshake() const {
   const auto s = impl_.lock();
-  return s ? s->handshake() : empty;
+  return s ? s->handshake() : socketio::handshake{};
 }
 
 void socket::disconnect(bool close) const {
@@ -167,7 +165,7 @@ broadcast_operator socket::broadcast() const {
   const auto s = impl_.lock();
   broadcast_options opts;
   opts.except.insert(id_);  // the sender never receives its own broadcast
-  return broadcast_operator(s ? s->nsp() : nullptr, std::move(opts));
+  return detail::handle_access::make_operator(s ? s->nsp() : nullptr, std::move(opts));
 }
 
 // --- broadcast_operator ---
@@ -176,35 +174,34 @@ broadcast_operator::broadcast_operator(std::shared_ptr<detail::sio_namespace> ns
                                        broadcast_options opts)
     : nsp_(std::move(nsp)), opts_(std::move(opts)) {}
 
+namespace {
+// Each operator returns a changed copy.
+template <class F>
+broadcast_operator with_options(const broadcast_operator& op,
+                                const std::shared_ptr<detail::sio_namespace>& nsp, F&& change) {
+  auto o = op.options();
+  change(o);
+  return detail::handle_access::make_operator(nsp, std::move(o));
+}
+}  // namespace
+
 broadcast_operator broadcast_operator::to(const std::string& room) const {
-  auto o = opts_;
-  o.rooms.insert(room);
-  return {nsp_, std::move(o)};
+  return with_options(*this, nsp_, [&](broadcast_options& o) { o.rooms.insert(room); });
 }
 broadcast_operator broadcast_operator::except(const std::string& room) const {
-  auto o = opts_;
-  o.except.insert(room);
-  return {nsp_, std::move(o)};
+  return with_options(*this, nsp_, [&](broadcast_options& o) { o.except.insert(room); });
 }
 broadcast_operator broadcast_operator::volatile_() const {
-  auto o = opts_;
-  o.flags.is_volatile = true;
-  return {nsp_, std::move(o)};
+  return with_options(*this, nsp_, [](broadcast_options& o) { o.flags.is_volatile = true; });
 }
 broadcast_operator broadcast_operator::local() const {
-  auto o = opts_;
-  o.flags.local = true;
-  return {nsp_, std::move(o)};
+  return with_options(*this, nsp_, [](broadcast_options& o) { o.flags.local = true; });
 }
 broadcast_operator broadcast_operator::compress(bool on) const {
-  auto o = opts_;
-  o.flags.compress = on;
-  return {nsp_, std::move(o)};
+  return with_options(*this, nsp_, [on](broadcast_options& o) { o.flags.compress = on; });
 }
 broadcast_operator broadcast_operator::timeout(std::chrono::milliseconds t) const {
-  auto o = opts_;
-  o.flags.timeout = t;
-  return {nsp_, std::move(o)};
+  return with_options(*this, nsp_, [t](broadcast_options& o) { o.flags.timeout = t; });
 }
 
 bool broadcast_operator::emit_args(std::string_view event, args values) const {
@@ -214,36 +211,51 @@ bool broadcast_operator::emit_args(std::string_view event, args values) const {
 void broadcast_operator::emit_with_ack(std::string_view event, args values,
                                        ack_callback callback) const {
   if (!nsp_) {
-    callback(ack_error{"socket has been disconnected"}, {});
+    callback(ack_error{"socket has been disconnected", 0, 0, {}}, {});
     return;
   }
   nsp_->broadcast_with_ack(event, std::move(values), opts_, std::move(callback));
 }
 std::future<std::vector<json>> broadcast_operator::emit_with_ack(std::string_view event,
                                                                  args values) const {
-  auto promise = std::make_shared<std::promise<std::vector<json>>>();
-  auto future = promise->get_future();
+  auto bridge = std::make_shared<detail::future_bridge<std::vector<json>>>();
+  auto future = bridge->promise.get_future();
   emit_with_ack(event, std::move(values),
-                [promise](std::optional<ack_error> err, std::vector<json> responses) {
+                [bridge](std::optional<ack_error> err, std::vector<json> responses) {
                   if (err) {
-                    promise->set_exception(std::make_exception_ptr(ack_timeout(err->message)));
+                    bridge->set_exception(std::make_exception_ptr(ack_timeout(err->message)));
                   } else {
-                    promise->set_value(std::move(responses));
+                    bridge->set_value(std::move(responses));
                   }
                 });
+  detail::refuse_if_pending_on_io_thread(nsp_, *bridge);
   return future;
 }
 
-void broadcast_operator::fetch_sockets(std::function<void(std::vector<remote_socket>)> done) const {
-  if (!nsp_) return done({});
+void broadcast_operator::fetch_sockets(fetch_callback done) const {
+  if (!nsp_) return done(std::nullopt, {});
   nsp_->fetch_sockets(opts_, std::move(done));
 }
 
+void broadcast_operator::fetch_sockets(std::function<void(std::vector<remote_socket>)> done) const {
+  fetch_sockets(fetch_callback(
+      [done = std::move(done)](std::optional<ack_error>, std::vector<remote_socket> sockets) {
+        done(std::move(sockets));
+      }));
+}
+
 std::future<std::vector<remote_socket>> broadcast_operator::fetch_sockets() const {
-  auto promise = std::make_shared<std::promise<std::vector<remote_socket>>>();
-  auto future = promise->get_future();
+  auto bridge = std::make_shared<detail::future_bridge<std::vector<remote_socket>>>();
+  auto future = bridge->promise.get_future();
   fetch_sockets(
-      [promise](std::vector<remote_socket> sockets) { promise->set_value(std::move(sockets)); });
+      fetch_callback([bridge](std::optional<ack_error> err, std::vector<remote_socket> sockets) {
+        if (err) {
+          bridge->set_exception(std::make_exception_ptr(ack_timeout(err->message)));
+        } else {
+          bridge->set_value(std::move(sockets));
+        }
+      }));
+  detail::refuse_if_pending_on_io_thread(nsp_, *bridge);
   return future;
 }
 void broadcast_operator::sockets_join(const std::set<std::string>& rooms) const {
@@ -264,23 +276,27 @@ namespace {
 broadcast_options to_socket(const std::string& id) {
   broadcast_options o;
   o.rooms.insert(id);
+  o.flags.expect_single_response = true;
   return o;
+}
+std::shared_ptr<detail::sio_namespace> namespace_of(const std::weak_ptr<adapter_host>& weak) {
+  return std::dynamic_pointer_cast<detail::sio_namespace>(weak.lock());
 }
 }  // namespace
 
 bool remote_socket::emit_args(std::string_view event, args values) const {
-  const auto n = nsp.lock();
+  const auto n = namespace_of(nsp_);
   if (!n) return false;
   return n->broadcast(event, std::move(values), to_socket(id));
 }
 void remote_socket::join(const std::string& room) const {
-  if (const auto n = nsp.lock()) n->sockets_join(to_socket(id), {room});
+  if (const auto n = namespace_of(nsp_)) n->sockets_join(to_socket(id), {room});
 }
 void remote_socket::leave(const std::string& room) const {
-  if (const auto n = nsp.lock()) n->sockets_leave(to_socket(id), {room});
+  if (const auto n = namespace_of(nsp_)) n->sockets_leave(to_socket(id), {room});
 }
 void remote_socket::disconnect(bool close) const {
-  if (const auto n = nsp.lock()) n->disconnect_sockets(to_socket(id), close);
+  if (const auto n = namespace_of(nsp_)) n->disconnect_sockets(to_socket(id), close);
 }
 
 // --- namespace_handle ---
@@ -298,22 +314,7 @@ void namespace_handle::use(connect_middleware middleware) const {
   impl_->add_middleware(std::move(middleware));
 }
 broadcast_operator namespace_handle::all() const {
-  return broadcast_operator(impl_);
-}
-broadcast_operator namespace_handle::to(const std::string& room) const {
-  return all().to(room);
-}
-broadcast_operator namespace_handle::except(const std::string& room) const {
-  return all().except(room);
-}
-broadcast_operator namespace_handle::volatile_() const {
-  return all().volatile_();
-}
-broadcast_operator namespace_handle::local() const {
-  return all().local();
-}
-broadcast_operator namespace_handle::timeout(std::chrono::milliseconds t) const {
-  return all().timeout(t);
+  return detail::handle_access::make_operator(impl_);
 }
 void namespace_handle::on_server_side(const std::string& event,
                                       std::function<void(const args&, ack)> h) const {
@@ -325,29 +326,35 @@ void namespace_handle::server_side_emit(std::string_view event, args values) con
 void namespace_handle::server_side_emit_with_ack(std::string_view event, args values,
                                                  std::chrono::milliseconds timeout,
                                                  broadcast_operator::ack_callback callback) const {
-  impl_->server_side_emit(event, std::move(values));
-  (void)timeout;
-  // No other node can answer through the in-memory adapter (PROTOCOL.md 4.2.6: expected
-  // responses = nodes - 1 = 0), so it completes at once.
-  callback(std::nullopt, {});
+  impl_->server_side_emit_with_ack(event, std::move(values), timeout, std::move(callback));
 }
 
 std::size_t namespace_handle::size() const {
   return impl_->size();
 }
+void namespace_handle::server_count(std::function<void(std::size_t)> done) const {
+  impl_->adapter_ptr()->server_count(std::move(done));
+}
+void namespace_handle::all_rooms(rooms_callback done) const {
+  impl_->adapter_ptr()->all_rooms(std::move(done));
+}
 socketio::adapter& namespace_handle::adapter() const {
-  return impl_->adapter();
+  // The namespace keeps its adapter until it is replaced (server::adapter before listen).
+  return *impl_->adapter_ptr();
 }
 
 // --- server ---
 
 server::server(boost::asio::io_context& ioc, server_options options)
-    : impl_(std::make_shared<detail::sio_server>(ioc, std::move(options))) {
+    : server(ioc.get_executor(), std::move(options)) {}
+
+server::server(boost::asio::any_io_executor executor, server_options options)
+    : impl_(std::make_shared<detail::sio_server>(std::move(executor), std::move(options))) {
   impl_->init();
 }
 
 server::~server() {
-  impl_->close();
+  impl_->close({});
 }
 
 void server::on_connection(std::function<void(socket)> handler) {
@@ -356,37 +363,56 @@ void server::on_connection(std::function<void(socket)> handler) {
 void server::use(connect_middleware middleware) {
   main().use(std::move(middleware));
 }
+void server::on_server_side(const std::string& event, std::function<void(const args&, ack)> h) {
+  main().on_server_side(event, std::move(h));
+}
+void server::server_side_emit(std::string_view event, args values) const {
+  main().server_side_emit(event, std::move(values));
+}
+void server::server_side_emit_with_ack(std::string_view event, args values,
+                                       std::chrono::milliseconds timeout,
+                                       broadcast_operator::ack_callback callback) const {
+  main().server_side_emit_with_ack(event, std::move(values), timeout, std::move(callback));
+}
+void server::adapter(adapter_factory factory) {
+  impl_->set_adapter_factory(std::move(factory));
+}
 namespace_handle server::of(const std::string& name) {
-  return namespace_handle(impl_->of(name));
+  return detail::handle_access::make_namespace(impl_->of(name));
 }
 namespace_handle server::of(std::function<bool(const std::string&, const json&)> predicate) {
-  return namespace_handle(impl_->add_parent(std::move(predicate)));
+  return detail::handle_access::make_namespace(impl_->add_parent(std::move(predicate)));
 }
 namespace_handle server::of(const std::regex& pattern) {
   return of(
       [pattern](const std::string& name, const json&) { return std::regex_match(name, pattern); });
 }
 namespace_handle server::main() const {
-  return namespace_handle(impl_->of("/"));
+  return detail::handle_access::make_namespace(impl_->of("/"));
 }
-broadcast_operator server::to(const std::string& room) const {
-  return main().to(room);
-}
-broadcast_operator server::except(const std::string& room) const {
-  return main().except(room);
+broadcast_operator server::all() const {
+  return detail::handle_access::make_operator(impl_->of("/"));
 }
 std::uint16_t server::listen(std::uint16_t port, const std::string& address) {
   return impl_->listen(port, address, extra_endpoints_);
 }
 void serve_connection(server& io, boost::asio::ip::tcp::socket socket) {
-  io.impl()->serve(std::move(socket), io.extra_endpoints());
+  detail::handle_access::impl_of(io)->serve(std::move(socket),
+                                            detail::handle_access::extra_endpoints_of(io));
 }
 
 void server::also_serve(const engine::server& raw) {
-  extra_endpoints_.push_back(raw.endpoint());
+  extra_endpoints_.push_back(detail::handle_access::endpoint_of(raw));
 }
-void server::close() {
-  impl_->close();
+void server::close(std::function<void()> done) {
+  impl_->close(std::move(done));
+}
+
+// --- outgoing_packet ---
+
+const packet& outgoing_packet::view() const {
+  static const packet none;
+  return encoded_ ? encoded_->source : none;
 }
 
 }  // namespace socketio

@@ -2,6 +2,7 @@
 // decoder follows the socket.io-parser 4.2.7 algorithm step by step (2.2), minus the quirks
 // that the protocol notes mark as not worth copying; deviations are called out where they are.
 #include "socketio/detail/parser.hpp"
+#include "socketio/detail/reserved_names.hpp"
 
 #include <array>
 #include <charconv>
@@ -329,17 +330,6 @@ encoded_packet encode_packet(const sio_packet& packet) {
   out.text = body->dump(-1, ' ', false, json::error_handler_t::replace);
   out.text.insert(0, header);
   return out;
-}
-
-bool is_reserved_event(std::string_view name) {
-  // PROTOCOL.md 2.8: names the reference refuses to emit and its decoder rejects inbound.
-  static constexpr std::array<std::string_view, 6> reserved = {
-      "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener",
-  };
-  for (const auto candidate : reserved) {
-    if (name == candidate) return true;
-  }
-  return false;
 }
 
 sio_decoder::result sio_decoder::feed_text(std::string_view text, sio_packet& out) {

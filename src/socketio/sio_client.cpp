@@ -2,6 +2,7 @@
 
 #include "engineio/detail/random_id.hpp"
 #include "socketio/detail/core.hpp"
+#include "socketio/detail/handle_access.hpp"
 
 namespace socketio::detail {
 
@@ -127,7 +128,7 @@ void sio_client::on_connect(sio_packet&& p) {
       self->sockets_[sock->nsp()->name()] = sock;
       sock->mark_connected();
       sock->nsp()->add_socket(sock);
-      sock->nsp()->adapter().add_all(sock->id(), {sock->id()});
+      sock->nsp()->adapter_ptr()->add_all(sock->id(), {sock->id()});
       sio_packet reply;
       reply.type = sio_packet_type::connect;
       reply.nsp = sock->nsp()->name();
@@ -138,7 +139,7 @@ void sio_client::on_connect(sio_packet&& p) {
       self->connect_timer_.cancel();
       for (const auto& h : sock->nsp()->connection_handlers()) {
         try {
-          h(socket(sock));
+          h(handle_access::make_socket(sock));
         } catch (const std::exception& e) {
           std::cerr << "socketio: connection handler threw: " << e.what() << '\n';
         }
@@ -162,7 +163,7 @@ void sio_client::on_connect(sio_packet&& p) {
       });
     };
     try {
-      (*middlewares)[index](socket(sock), std::move(next));
+      (*middlewares)[index](handle_access::make_socket(sock), std::move(next));
     } catch (const std::exception& e) {
       self->connecting_.erase(sock->nsp()->name());
       self->send_connect_error(sock->nsp()->name(), connect_error{e.what(), std::nullopt});

@@ -1,44 +1,36 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <iostream>
 #include <stdexcept>
 
-#include "adapter/detail/memory_adapter.hpp"
 #include "socketio/detail/core.hpp"
+#include "socketio/detail/handle_access.hpp"
 
 namespace socketio::detail {
 
 namespace {
 
-sio_packet event_packet(const std::string& nsp, std::string_view event, args values,
-                        std::optional<std::uint64_t> id = {}) {
-  if (is_reserved_event(event)) {
-    throw std::invalid_argument("\"" + std::string(event) + "\" is a reserved event name");
-  }
-  sio_packet p;
-  p.type = sio_packet_type::event;
-  p.nsp = nsp;
-  p.id = id;
-  p.data = json::array();
-  p.data.push_back(std::string(event));
-  for (auto& v : values)
-    p.data.push_back(std::move(v));
-  return p;
-}
-
 // Collects the acks of a broadcast. Each node reports how many sockets it sent the packet to;
-// the broadcast completes when every node reported and that many acks arrived (PROTOCOL.md
-// 2.6, 4.2.6), or fails at its timeout with the responses so far.
+// the broadcast completes when the cluster's node count is known, every node reported, and
+// that many acks arrived (docs/PROTOCOL.md 2.6, 4.2.6), or fails at its timeout with the
+// responses so far.
 struct broadcast_ack_state : std::enable_shared_from_this<broadcast_ack_state> {
   std::mutex mutex;
-  std::size_t nodes = 1;     // how many client counts to wait for
-  std::size_t reports = 0;   // client counts received
-  std::size_t expected = 0;  // sum of the client counts
+  std::optional<std::size_t> nodes;  // how many client counts to wait for, once known
+  std::size_t reports = 0;           // client counts received
+  std::size_t expected = 0;          // sum of the client counts
   std::vector<json> responses;
   bool done = false;
   broadcast_operator::ack_callback callback;
   std::unique_ptr<boost::asio::steady_timer> timer;  // waited on and cancelled on its strand
 
+  void on_node_count(std::size_t count) {
+    std::unique_lock lock(mutex);
+    if (done) return;
+    nodes = count;
+    complete_if_done(lock);
+  }
   void on_client_count(std::size_t count) {
     std::unique_lock lock(mutex);
     if (done) return;
@@ -53,7 +45,7 @@ struct broadcast_ack_state : std::enable_shared_from_this<broadcast_ack_state> {
     complete_if_done(lock);
   }
   void complete_if_done(std::unique_lock<std::mutex>& lock) {
-    if (reports < nodes || responses.size() < expected) return;
+    if (!nodes || reports < *nodes || responses.size() < expected) return;
     done = true;
     auto cb = std::move(callback);
     auto all = std::move(responses);
@@ -73,7 +65,7 @@ struct broadcast_ack_state : std::enable_shared_from_this<broadcast_ack_state> {
     const std::size_t want = expected;
     lock.unlock();
     const std::size_t answered = partial.size();
-    cb(ack_error{"operation has timed out", answered, want}, std::move(partial));
+    cb(ack_error{"operation has timed out", answered, want, {}}, std::move(partial));
   }
 };
 
@@ -81,10 +73,41 @@ struct broadcast_ack_state : std::enable_shared_from_this<broadcast_ack_state> {
 
 sio_namespace::sio_namespace(std::string name, std::weak_ptr<sio_server> server,
                              std::shared_ptr<sio_namespace> parent)
-    : name_(std::move(name)),
-      server_(std::move(server)),
-      parent_(std::move(parent)),
-      adapter_(std::make_unique<memory_adapter>()) {}
+    : name_(std::move(name)), server_(std::move(server)), parent_(std::move(parent)) {}
+
+void sio_namespace::install_adapter(const adapter_factory& factory) {
+  const std::weak_ptr<adapter_host> weak = shared_from_this();
+  std::shared_ptr<socketio::adapter> fresh =
+      factory ? factory(weak) : std::make_shared<memory_adapter>(weak);
+  if (!fresh) throw std::invalid_argument("the adapter factory returned no adapter");
+  fresh->init();
+  std::shared_ptr<socketio::adapter> old;
+  {
+    std::lock_guard lock(mutex_);
+    old = std::exchange(adapter_, fresh);
+  }
+  if (old) old->close([] {});
+}
+
+std::shared_ptr<socketio::adapter> sio_namespace::adapter_ptr() const {
+  std::lock_guard lock(mutex_);
+  return adapter_;
+}
+
+boost::asio::any_io_executor sio_namespace::executor() const {
+  const auto srv = server();
+  return srv ? srv->executor() : boost::asio::any_io_executor{};
+}
+
+void sio_namespace::log(log_level level, std::string_view message) const {
+  if (level < log_level::warning) return;
+  std::cerr << "socketio: " << name_ << ": " << message << '\n';
+}
+
+outgoing_packet sio_namespace::encode(socketio::packet p) const {
+  p.nsp = name_;
+  return outgoing_packet(make_wire_packet(std::move(p)));
+}
 
 void sio_namespace::add_connection_handler(std::function<void(socket)> h) {
   std::lock_guard lock(mutex_);
@@ -127,6 +150,11 @@ std::shared_ptr<sio_socket> sio_namespace::find_socket(const std::string& id) co
   return it == sockets_.end() ? nullptr : it->second;
 }
 
+bool sio_namespace::has_socket(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  return sockets_.count(id) != 0;
+}
+
 std::vector<std::shared_ptr<sio_socket>> sio_namespace::all_sockets() const {
   std::lock_guard lock(mutex_);
   std::vector<std::shared_ptr<sio_socket>> out;
@@ -137,13 +165,18 @@ std::vector<std::shared_ptr<sio_socket>> sio_namespace::all_sockets() const {
 }
 
 void sio_namespace::join(const std::string& socket_id, const std::set<std::string>& rooms) {
-  std::lock_guard lock(mutex_);
-  if (sockets_.count(socket_id) != 0) adapter_->add_all(socket_id, rooms);
+  if (!has_socket(socket_id)) return;
+  const auto a = adapter_ptr();
+  a->add_all(socket_id, rooms);
+  // The socket may have closed between the check and the add: its close removes it from the
+  // table before clearing its rooms, so seeing it gone now means our add may be stale.
+  if (!has_socket(socket_id)) a->del_all(socket_id);
 }
 
 void sio_namespace::leave(const std::string& socket_id, const std::set<std::string>& rooms) {
+  const auto a = adapter_ptr();
   for (const auto& room : rooms)
-    adapter_->del(socket_id, room);
+    a->del(socket_id, room);
 }
 
 void sio_namespace::forget_sockets() {
@@ -156,17 +189,19 @@ std::size_t sio_namespace::size() const {
   return sockets_.size();
 }
 
-void sio_namespace::deliver(const std::string& socket_id, const encoded_ptr& packet,
+void sio_namespace::deliver(const std::string& socket_id, const outgoing_packet& packet,
                             bool is_volatile) {
   const auto s = find_socket(socket_id);
-  if (!s) return;
+  if (!s || !packet) return;
   // The packet was encoded once; every recipient queues the same immutable messages.
-  s->on_strand(
-      [packet, is_volatile](sio_socket& target) { target.send_packet(packet, is_volatile); });
+  s->on_strand([w = packet.encoded_form(), is_volatile](sio_socket& target) {
+    target.send_packet(w, is_volatile);
+  });
 }
 
 void sio_namespace::deliver_all(const std::vector<std::string>& socket_ids,
-                                const encoded_ptr& packet, bool is_volatile) {
+                                const outgoing_packet& packet, bool is_volatile) {
+  if (!packet) return;
   // One lock for the whole lookup; the packet was encoded once and every recipient queues
   // the same immutable messages on its own strand.
   std::vector<std::shared_ptr<sio_socket>> targets;
@@ -178,9 +213,9 @@ void sio_namespace::deliver_all(const std::vector<std::string>& socket_ids,
       if (it != sockets_.end()) targets.push_back(it->second);
     }
   }
+  const auto& w = packet.encoded_form();
   for (auto& s : targets) {
-    s->on_strand(
-        [packet, is_volatile](sio_socket& target) { target.send_packet(packet, is_volatile); });
+    s->on_strand([w, is_volatile](sio_socket& target) { target.send_packet(w, is_volatile); });
   }
 }
 
@@ -200,25 +235,31 @@ void sio_namespace::disconnect_socket(const std::string& socket_id, bool close) 
 void sio_namespace::add_child(const std::shared_ptr<sio_namespace>& child) {
   std::lock_guard lock(mutex_);
   std::erase_if(children_, [](const auto& w) { return w.expired(); });
+  for (const auto& w : children_) {
+    if (w.lock() == child) return;
+  }
   children_.push_back(child);
+}
+
+std::vector<std::shared_ptr<sio_namespace>> sio_namespace::children() const {
+  std::vector<std::shared_ptr<sio_namespace>> out;
+  std::lock_guard lock(mutex_);
+  for (const auto& w : children_) {
+    if (auto c = w.lock()) out.push_back(std::move(c));
+  }
+  return out;
 }
 
 bool sio_namespace::broadcast(std::string_view event, args values, const broadcast_options& opts) {
   if (is_parent_) {
     // A dynamic parent has no sockets of its own: it broadcasts in each child namespace.
-    std::vector<std::shared_ptr<sio_namespace>> children;
-    {
-      std::lock_guard lock(mutex_);
-      for (const auto& w : children_) {
-        if (auto c = w.lock()) children.push_back(std::move(c));
-      }
-    }
-    for (const auto& c : children)
+    check_event_name(event);
+    for (const auto& c : children())
       c->broadcast(event, values, opts);
     return true;
   }
-  const auto w = make_wire_packet(event_packet(name_, event, std::move(values)));
-  adapter_->broadcast(*this, w, opts);
+  const auto w = make_wire_packet(make_event_packet(name_, event, std::move(values)));
+  adapter_ptr()->broadcast(outgoing_packet(w), opts);
   return true;
 }
 
@@ -229,13 +270,13 @@ void sio_namespace::broadcast_with_ack(std::string_view event, args values,
     throw std::invalid_argument("a broadcast with acks needs a timeout (timeout(ms))");
   }
   const std::uint64_t id = next_ack_id();
-  const auto w = make_wire_packet(event_packet(name_, event, std::move(values), id));
+  const auto w = make_wire_packet(make_event_packet(name_, event, std::move(values), id));
+  const auto a = adapter_ptr();
   auto state = std::make_shared<broadcast_ack_state>();
-  state->nodes = opts.flags.local ? 1 : adapter_->server_count();
   state->callback = std::move(cb);
   if (const auto srv = server()) {
     state->timer =
-        std::make_unique<boost::asio::steady_timer>(boost::asio::make_strand(srv->io_context()));
+        std::make_unique<boost::asio::steady_timer>(boost::asio::make_strand(srv->executor()));
     // Armed on its strand, like its cancel: the timer object is never touched concurrently.
     boost::asio::post(state->timer->get_executor(), [state, timeout = *opts.flags.timeout] {
       state->timer->expires_after(timeout);
@@ -244,44 +285,51 @@ void sio_namespace::broadcast_with_ack(std::string_view event, args values,
       });
     });
   }
-  adapter_->broadcast_with_ack(
-      *this, w, opts, [state](std::size_t count) { state->on_client_count(count); },
+  a->broadcast_with_ack(
+      outgoing_packet(w), opts, [state](std::size_t count) { state->on_client_count(count); },
       [state](json response) { state->on_ack(std::move(response)); });
+  // A local broadcast involves this node only; otherwise the adapter knows the cluster size
+  // (asynchronously: a cluster adapter may have to ask Redis).
+  if (opts.flags.local) {
+    state->on_node_count(1);
+  } else {
+    a->server_count([state](std::size_t n) { state->on_node_count(n); });
+  }
 }
 
-void sio_namespace::fetch_sockets(const broadcast_options& opts,
-                                  std::function<void(std::vector<remote_socket>)> done) {
-  adapter_->fetch_sockets(*this, opts, std::move(done));
+void sio_namespace::fetch_sockets(const broadcast_options& opts, fetch_callback done) {
+  adapter_ptr()->fetch_sockets(opts, std::move(done));
 }
 
 void sio_namespace::sockets_join(const broadcast_options& opts,
                                  const std::set<std::string>& rooms) {
-  adapter_->add_sockets(*this, opts, rooms);
+  adapter_ptr()->add_sockets(opts, rooms);
 }
 
 void sio_namespace::sockets_leave(const broadcast_options& opts,
                                   const std::set<std::string>& rooms) {
-  adapter_->del_sockets(*this, opts, rooms);
+  adapter_ptr()->del_sockets(opts, rooms);
 }
 
 void sio_namespace::disconnect_sockets(const broadcast_options& opts, bool close) {
-  adapter_->disconnect_sockets(*this, opts, close);
+  adapter_ptr()->disconnect_sockets(opts, close);
 }
 
-void sio_namespace::deliver_with_ack(const std::string& socket_id, const encoded_ptr& packet,
+void sio_namespace::deliver_with_ack(const std::string& socket_id, const outgoing_packet& packet,
                                      bool is_volatile, std::chrono::milliseconds timeout,
                                      std::function<void(json)> on_ack) {
   const auto s = find_socket(socket_id);
-  if (!s) return;
-  const auto id = packet->packet.id.value_or(0);
-  s->on_strand([packet, is_volatile, timeout, id, on_ack = std::move(on_ack)](sio_socket& target) {
+  if (!s || !packet) return;
+  const auto id = packet.view().id.value_or(0);
+  s->on_strand([w = packet.encoded_form(), is_volatile, timeout, id,
+                on_ack = std::move(on_ack)](sio_socket& target) {
     // The registration ends with the broadcast's timeout, so a client that never answers
     // leaves nothing behind.
     target.expect_ack(id, timeout, [on_ack](std::optional<ack_error> err, args response) {
       if (err) return;
       on_ack(response.empty() ? json() : std::move(response.front()));
     });
-    target.send_packet(packet, is_volatile);
+    target.send_packet(w, is_volatile);
   });
 }
 
@@ -296,13 +344,14 @@ void sio_namespace::leave_socket(const std::string& socket_id, const std::set<st
 std::optional<remote_socket> sio_namespace::describe_socket(const std::string& socket_id) {
   const auto s = find_socket(socket_id);
   if (!s || !s->connected()) return std::nullopt;
-  remote_socket r;
-  r.id = socket_id;
-  r.handshake = s->handshake();
-  r.rooms = adapter_->socket_rooms(socket_id);
-  r.data = s->data();
-  r.nsp = weak_from_this();
-  return r;
+  return remote_socket(weak_from_this(), socket_id, s->handshake(),
+                       adapter_ptr()->socket_rooms(socket_id), s->data());
+}
+
+remote_socket sio_namespace::make_remote_socket(std::string id, socketio::handshake hs,
+                                                std::set<std::string> rooms, json data) {
+  return remote_socket(weak_from_this(), std::move(id), std::move(hs), std::move(rooms),
+                       std::move(data));
 }
 
 void sio_namespace::add_server_side_handler(const std::string& event,
@@ -311,13 +360,37 @@ void sio_namespace::add_server_side_handler(const std::string& event,
   server_side_.emplace(event, std::move(h));
 }
 
-void sio_namespace::server_side_emit(std::string_view event, args values) {
-  if (event == "connect" || event == "connection" || event == "new_namespace") {
-    throw std::invalid_argument("\"" + std::string(event) + "\" is a reserved event name");
+void sio_namespace::server_side_event(const std::string& event, args values, ack reply) {
+  std::vector<std::function<void(const args&, ack)>> handlers;
+  {
+    std::lock_guard lock(mutex_);
+    const auto [first, last] = server_side_.equal_range(event);
+    for (auto it = first; it != last; ++it)
+      handlers.push_back(it->second);
   }
-  // Single node: the other nodes' handlers would run; with none, nothing runs here (as in
-  // the reference, which does not deliver a server-side emit to its own node).
-  (void)values;
+  for (const auto& h : handlers) {
+    try {
+      h(values, reply);
+    } catch (const std::exception& e) {
+      log(log_level::error, "server-side handler for \"" + event + "\" threw: " + e.what());
+    } catch (...) {
+      log(log_level::error, "server-side handler for \"" + event + "\" threw");
+    }
+  }
+}
+
+void sio_namespace::server_side_emit(std::string_view event, args values) {
+  check_server_side_event_name(event);
+  values.insert(values.begin(), json(std::string(event)));
+  adapter_ptr()->server_side_emit(values);
+}
+
+void sio_namespace::server_side_emit_with_ack(std::string_view event, args values,
+                                              std::chrono::milliseconds timeout,
+                                              responses_callback done) {
+  check_server_side_event_name(event);
+  values.insert(values.begin(), json(std::string(event)));
+  adapter_ptr()->server_side_emit_with_ack(values, timeout, std::move(done));
 }
 
 }  // namespace socketio::detail

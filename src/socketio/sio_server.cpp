@@ -1,3 +1,4 @@
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 
 #include "engineio/detail/http_connection.hpp"
@@ -6,8 +7,63 @@
 
 namespace socketio::detail {
 
-sio_server::sio_server(boost::asio::io_context& ioc, server_options options)
-    : ioc_(ioc), options_(std::move(options)) {}
+sio_server::sio_server(boost::asio::any_io_executor executor, server_options options)
+    : executor_(std::move(executor)), options_(std::move(options)) {}
+
+bool sio_server::on_io_thread() const {
+  using io_executor = boost::asio::io_context::executor_type;
+  if (const auto* ex = executor_.target<io_executor>()) return ex->running_in_this_thread();
+  if (const auto* ex = executor_.target<boost::asio::strand<io_executor>>()) {
+    return ex->running_in_this_thread();
+  }
+  return false;  // another kind of executor: nothing to tell by
+}
+
+std::shared_ptr<sio_namespace> sio_server::make_namespace(const std::string& name,
+                                                          std::shared_ptr<sio_namespace> parent) {
+  // Called without the lock: the factory and the adapter's init are user code.
+  adapter_factory factory;
+  {
+    std::lock_guard lock(mutex_);
+    factory = options_.adapter;
+  }
+  auto nsp = std::make_shared<sio_namespace>(name, weak_from_this(), std::move(parent));
+  nsp->install_adapter(factory);
+  return nsp;
+}
+
+std::shared_ptr<sio_namespace> sio_server::insert_namespace(
+    const std::string& name, const std::shared_ptr<sio_namespace>& parent) {
+  {
+    std::lock_guard lock(mutex_);
+    if (const auto it = namespaces_.find(name); it != namespaces_.end()) return it->second;
+  }
+  auto fresh = make_namespace(name, parent);
+  std::shared_ptr<sio_namespace> winner;
+  {
+    std::lock_guard lock(mutex_);
+    auto& slot = namespaces_[name];
+    if (!slot) slot = fresh;
+    winner = slot;
+  }
+  // Another thread created it first: ours was never used.
+  if (winner != fresh) fresh->adapter_ptr()->close([] {});
+  return winner;
+}
+
+void sio_server::set_adapter_factory(adapter_factory factory) {
+  std::vector<std::shared_ptr<sio_namespace>> existing;
+  {
+    std::lock_guard lock(mutex_);
+    options_.adapter = factory;
+    for (const auto& [name, nsp] : namespaces_)
+      existing.push_back(nsp);
+    for (const auto& [predicate, parent] : parents_)
+      existing.push_back(parent);
+  }
+  for (const auto& nsp : existing)
+    nsp->install_adapter(factory);
+}
 
 sio_server::~sio_server() {
   for (const auto& [name, nsp] : namespaces_)
@@ -17,7 +73,7 @@ sio_server::~sio_server() {
 }
 
 void sio_server::init() {
-  endpoint_ = std::make_shared<endpoint>(ioc_.get_executor(), options_.engine);
+  endpoint_ = std::make_shared<endpoint>(executor_, options_.engine);
   endpoint_->set_connection_handler([weak = weak_from_this()](const std::shared_ptr<session>& s) {
     const auto self = weak.lock();
     if (!self) return;
@@ -29,18 +85,19 @@ void sio_server::init() {
 std::shared_ptr<sio_namespace> sio_server::of(const std::string& raw_name) {
   // "chat" and "/chat" name the same namespace, as in the reference.
   const std::string name = raw_name.empty() || raw_name.front() != '/' ? "/" + raw_name : raw_name;
-  std::lock_guard lock(mutex_);
-  auto& slot = namespaces_[name];
-  if (!slot) slot = std::make_shared<sio_namespace>(name, weak_from_this(), nullptr);
-  return slot;
+  return insert_namespace(name, nullptr);
 }
 
 std::shared_ptr<sio_namespace> sio_server::add_parent(
     std::function<bool(const std::string&, const json&)> predicate) {
-  std::lock_guard lock(mutex_);
-  auto parent = std::make_shared<sio_namespace>("/_" + std::to_string(parent_counter_++),
-                                                weak_from_this(), nullptr);
+  std::string name;
+  {
+    std::lock_guard lock(mutex_);
+    name = "/_" + std::to_string(parent_counter_++);
+  }
+  auto parent = make_namespace(name, nullptr);
   parent->make_parent();
+  std::lock_guard lock(mutex_);
   parents_.emplace_back(std::move(predicate), parent);
   return parent;
 }
@@ -60,15 +117,8 @@ std::shared_ptr<sio_namespace> sio_server::lookup(const std::string& name, const
       match = false;
     }
     if (!match) continue;
-    std::shared_ptr<sio_namespace> child;
-    {
-      std::lock_guard lock(mutex_);
-      auto& slot = namespaces_[name];
-      if (slot) return slot;
-      slot = std::make_shared<sio_namespace>(name, weak_from_this(), parent);
-      child = slot;
-    }
-    parent->add_child(child);
+    auto child = insert_namespace(name, parent);
+    if (child->is_child()) parent->add_child(child);
     return child;
   }
   return nullptr;
@@ -94,7 +144,7 @@ const std::shared_ptr<http_listener>& sio_server::router(
   std::lock_guard lock(mutex_);
   if (!listener_) {
     extra.insert(extra.begin(), endpoint_);
-    listener_ = std::make_shared<http_listener>(ioc_, std::move(extra));
+    listener_ = std::make_shared<http_listener>(executor_, std::move(extra));
   }
   return listener_;
 }
@@ -112,21 +162,45 @@ void sio_server::serve(boost::asio::ip::tcp::socket socket,
   boost::system::error_code ec;
   const auto protocol = socket.local_endpoint(ec).protocol();
   if (ec) return;
-  boost::asio::ip::tcp::socket stranded(boost::asio::make_strand(ioc_), protocol,
+  boost::asio::ip::tcp::socket stranded(boost::asio::make_strand(executor_), protocol,
                                         socket.release(ec));
   if (ec) return;
   serve_http_connection(std::move(stranded), listener, options_.engine.request_timeout);
 }
 
-void sio_server::close() {
-  if (listener_) listener_->close();
+void sio_server::close(std::function<void()> done) {
+  std::shared_ptr<http_listener> listener;
+  {
+    std::lock_guard lock(mutex_);
+    listener = listener_;
+  }
+  if (listener) listener->close();
   for (const auto& nsp : namespaces()) {
     for (const auto& s : nsp->all_sockets()) {
-      // PROTOCOL.md 2.9: sockets see "server shutting down", without a DISCONNECT packet.
+      // docs/PROTOCOL.md 2.9: sockets see "server shutting down", without a DISCONNECT packet.
       s->on_strand([](sio_socket& target) { target.close("server shutting down", false); });
     }
   }
-  endpoint_->close_all();
+  // Once the last session is gone, every adapter closes; `done` runs when all have.
+  endpoint_->close_all([weak = weak_from_this(), done = std::move(done)]() mutable {
+    const auto self = weak.lock();
+    std::vector<std::shared_ptr<socketio::adapter>> adapters;
+    if (self) {
+      std::lock_guard lock(self->mutex_);
+      for (const auto& [name, nsp] : self->namespaces_)
+        adapters.push_back(nsp->adapter_ptr());
+      for (const auto& [predicate, parent] : self->parents_)
+        adapters.push_back(parent->adapter_ptr());
+    }
+    auto remaining = std::make_shared<std::atomic<std::size_t>>(adapters.size() + 1);
+    auto finish = std::make_shared<std::function<void()>>(std::move(done));
+    auto one_done = [remaining, finish] {
+      if (remaining->fetch_sub(1) == 1 && *finish) (*finish)();
+    };
+    for (const auto& a : adapters)
+      a->close(one_done);
+    one_done();
+  });
 }
 
 }  // namespace socketio::detail

@@ -49,15 +49,8 @@ bool sio_socket::emit_now(std::string_view event, args values,
       report("outgoing listener threw: ", e.what());
     }
   }
-  sio_packet p;
-  p.type = sio_packet_type::event;
-  p.nsp = nsp_->name();
-  p.id = ack_id;
-  p.data = json::array();
-  p.data.push_back(std::string(event));
-  for (auto& v : values)
-    p.data.push_back(std::move(v));
-  return send_packet(make_wire_packet(p));
+  return send_packet(
+      make_wire_packet(make_event_packet(nsp_->name(), event, std::move(values), ack_id)));
 }
 
 void sio_socket::expect_ack(std::uint64_t id, std::optional<std::chrono::milliseconds> timeout,
@@ -77,7 +70,7 @@ void sio_socket::expect_ack(std::uint64_t id, std::optional<std::chrono::millise
         if (it == self->acks_.end()) return;
         auto callback = std::move(it->second.callback);
         self->acks_.erase(it);
-        callback(ack_error{"operation has timed out"}, {});
+        callback(ack_error{"operation has timed out", 0, 0, {}}, {});
       });
     }
   }
@@ -211,14 +204,14 @@ void sio_socket::close(const std::string& reason, bool send_disconnect) {
   connected_.store(false);
   // Out of the socket table first: a concurrent join then finds it gone (sio_namespace::join).
   nsp_->remove_socket(id_);
-  nsp_->adapter().del_all(id_);
+  nsp_->adapter_ptr()->del_all(id_);
   if (const auto c = client_.lock()) c->remove_socket(nsp_->name());
   auto pending = std::move(acks_);
   acks_.clear();
   for (auto& [id, entry] : pending) {
     if (entry.timer) entry.timer->cancel();
     try {
-      entry.callback(ack_error{disconnected_message}, {});
+      entry.callback(ack_error{disconnected_message, 0, 0, {}}, {});
     } catch (const std::exception& e) {
       report("ack callback threw: ", e.what());
     }

@@ -1,6 +1,7 @@
 // Unit tests for the Socket.IO v5 packet encoder and validating decoder (PROTOCOL.md 2.1-2.3,
 // 2.7, 2.8). Wire strings are shown without the Engine.IO `4` prefix, as the decoder sees them.
 #include "socketio/detail/parser.hpp"
+#include "socketio/detail/reserved_names.hpp"
 
 #include <gtest/gtest.h>
 

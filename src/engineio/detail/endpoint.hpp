@@ -36,8 +36,9 @@ class endpoint : public std::enable_shared_from_this<endpoint> {
   std::shared_ptr<session> find(const std::string& id) const;
   void remove_session(const std::string& id);
   std::size_t session_count() const;
-  /// Closes every session (server shutdown).
-  void close_all();
+  /// Closes every session (server shutdown). `done` (optional) is posted once the session
+  /// table is empty.
+  void close_all(std::function<void()> done = {});
 
   /// Reports a problem that is not the peer's fault (a throwing handler) on stderr.
   void report(std::string_view what, std::string_view detail) const;
@@ -59,8 +60,11 @@ class endpoint : public std::enable_shared_from_this<endpoint> {
 
   boost::asio::any_io_executor executor_;
   engine_options options_;
-  connection_handler on_connection_;
+  std::shared_ptr<const connection_handler> connection_handler_ptr() const;
+
   mutable std::mutex mutex_;
+  std::shared_ptr<const connection_handler> on_connection_;  // guarded by mutex_
+  std::function<void()> on_all_closed_;                      // guarded by mutex_
   std::unordered_map<std::string, std::shared_ptr<session>> sessions_;
 };
 

@@ -1,7 +1,7 @@
 // Accepts TCP connections and routes each HTTP request to the endpoint whose path prefixes it.
 #pragma once
 
-#include <boost/asio/io_context.hpp>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 #include <memory>
@@ -14,7 +14,8 @@ class endpoint;
 
 class http_listener : public std::enable_shared_from_this<http_listener> {
  public:
-  http_listener(boost::asio::io_context& ioc, std::vector<std::shared_ptr<endpoint>> endpoints);
+  http_listener(boost::asio::any_io_executor executor,
+                std::vector<std::shared_ptr<endpoint>> endpoints);
 
   /// Binds and starts accepting; returns the bound port. Throws on failure.
   std::uint16_t listen(const std::string& address, std::uint16_t port);
@@ -27,7 +28,7 @@ class http_listener : public std::enable_shared_from_this<http_listener> {
  private:
   void accept();
 
-  boost::asio::io_context& ioc_;
+  boost::asio::any_io_executor executor_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::vector<std::shared_ptr<endpoint>> endpoints_;
 };

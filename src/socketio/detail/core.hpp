@@ -3,15 +3,17 @@
 // and the server are shared and guard their tables with mutexes (copy, then release).
 #pragma once
 
-#include <boost/asio/io_context.hpp>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -20,6 +22,7 @@
 #include "engineio/detail/session.hpp"
 #include "socketio/detail/parser.hpp"
 #include "socketio/detail/wire_packet.hpp"
+#include "socketio/memory_adapter.hpp"
 #include "socketio/namespace.hpp"
 #include "socketio/server.hpp"
 
@@ -29,13 +32,21 @@ class sio_server;
 class sio_client;
 class http_listener;
 
-class sio_namespace : public std::enable_shared_from_this<sio_namespace>, public adapter_host {
+class sio_namespace : public adapter_host {
  public:
   sio_namespace(std::string name, std::weak_ptr<sio_server> server,
                 std::shared_ptr<sio_namespace> parent);
 
-  const std::string& name() const { return name_; }
-  socketio::adapter& adapter() { return *adapter_; }
+  /// Makes this namespace's adapter with `factory` (the in-memory one when empty). Call after
+  /// construction (the adapter refers back to the namespace weakly); replaces any previous
+  /// adapter, which is closed.
+  void install_adapter(const adapter_factory& factory);
+  /// The current adapter (a copy of the reference: it may be replaced concurrently).
+  std::shared_ptr<socketio::adapter> adapter_ptr() const;
+  std::shared_ptr<sio_namespace> self() {
+    return std::static_pointer_cast<sio_namespace>(shared_from_this());
+  }
+
   std::shared_ptr<sio_server> server() const { return server_.lock(); }
   bool is_child() const { return parent_ != nullptr; }
   /// Marks a dynamic parent: its broadcasts go to each of its children.
@@ -50,50 +61,62 @@ class sio_namespace : public std::enable_shared_from_this<sio_namespace>, public
   void add_socket(const std::shared_ptr<sio_socket>& s);
   void remove_socket(const std::string& id);
   std::shared_ptr<sio_socket> find_socket(const std::string& id) const;
+  bool has_socket(const std::string& id) const;
   std::vector<std::shared_ptr<sio_socket>> all_sockets() const;
   std::size_t size() const;
-  /// Room changes for a connected socket of this namespace. Membership is checked under the
-  /// socket table's lock, so a join racing with a disconnect can never leave a stale entry.
+  /// Room changes for a connected socket of this namespace. A join racing with the socket's
+  /// disconnect is undone when the socket turns out to be gone (no stale room entry), without
+  /// holding the socket table's lock while the adapter runs.
   void join(const std::string& socket_id, const std::set<std::string>& rooms);
   void leave(const std::string& socket_id, const std::set<std::string>& rooms);
   /// Drops every socket reference (server teardown).
   void forget_sockets();
 
-  std::uint64_t next_ack_id() { return ack_ids_.fetch_add(1); }
-
   // Broadcast operations (broadcast_operator forwards here).
   bool broadcast(std::string_view event, args values, const broadcast_options& opts);
   void broadcast_with_ack(std::string_view event, args values, const broadcast_options& opts,
                           broadcast_operator::ack_callback cb);
-  void fetch_sockets(const broadcast_options& opts,
-                     std::function<void(std::vector<remote_socket>)> done);
+  void fetch_sockets(const broadcast_options& opts, fetch_callback done);
   void sockets_join(const broadcast_options& opts, const std::set<std::string>& rooms);
   void sockets_leave(const broadcast_options& opts, const std::set<std::string>& rooms);
   void disconnect_sockets(const broadcast_options& opts, bool close);
 
   void add_server_side_handler(const std::string& event, std::function<void(const args&, ack)> h);
   void server_side_emit(std::string_view event, args values);
+  void server_side_emit_with_ack(std::string_view event, args values,
+                                 std::chrono::milliseconds timeout, responses_callback done);
 
   // adapter_host
-  void deliver(const std::string& socket_id, const encoded_ptr& packet, bool is_volatile) override;
-  void deliver_all(const std::vector<std::string>& socket_ids, const encoded_ptr& packet,
+  const std::string& name() const override { return name_; }
+  boost::asio::any_io_executor executor() const override;
+  void log(log_level level, std::string_view message) const override;
+  outgoing_packet encode(socketio::packet p) const override;
+  std::uint64_t next_ack_id() override { return ack_ids_.fetch_add(1); }
+  void deliver(const std::string& socket_id, const outgoing_packet& packet,
+               bool is_volatile) override;
+  void deliver_all(const std::vector<std::string>& socket_ids, const outgoing_packet& packet,
                    bool is_volatile) override;
-  void deliver_with_ack(const std::string& socket_id, const encoded_ptr& packet, bool is_volatile,
-                        std::chrono::milliseconds timeout,
+  void deliver_with_ack(const std::string& socket_id, const outgoing_packet& packet,
+                        bool is_volatile, std::chrono::milliseconds timeout,
                         std::function<void(json)> on_ack) override;
   void join_socket(const std::string& socket_id, const std::set<std::string>& rooms) override;
   void leave_socket(const std::string& socket_id, const std::set<std::string>& rooms) override;
   void disconnect_socket(const std::string& socket_id, bool close) override;
   std::optional<remote_socket> describe_socket(const std::string& socket_id) override;
+  remote_socket make_remote_socket(std::string id, socketio::handshake hs,
+                                   std::set<std::string> rooms, json data) override;
+  void server_side_event(const std::string& event, args values, ack reply) override;
 
  private:
+  std::vector<std::shared_ptr<sio_namespace>> children() const;
+
   std::string name_;
   std::weak_ptr<sio_server> server_;
   std::shared_ptr<sio_namespace> parent_;
   bool is_parent_ = false;
-  std::vector<std::weak_ptr<sio_namespace>> children_;  // guarded by mutex_
-  std::unique_ptr<socketio::adapter> adapter_;
   mutable std::mutex mutex_;
+  std::vector<std::weak_ptr<sio_namespace>> children_;  // guarded by mutex_
+  std::shared_ptr<socketio::adapter> adapter_;          // guarded by mutex_
   std::vector<std::function<void(socket)>> on_connection_;
   std::vector<connect_middleware> middlewares_;
   std::unordered_map<std::string, std::shared_ptr<sio_socket>> sockets_;
@@ -205,12 +228,17 @@ class sio_client : public std::enable_shared_from_this<sio_client> {
 
 class sio_server : public std::enable_shared_from_this<sio_server> {
  public:
-  sio_server(boost::asio::io_context& ioc, server_options options);
+  sio_server(boost::asio::any_io_executor executor, server_options options);
   /// Namespaces and their sockets refer to each other; the server's end breaks that cycle.
   ~sio_server();
   void init();  // after construction: creates "/" and wires the engine endpoint
 
-  boost::asio::io_context& io_context() { return ioc_; }
+  const boost::asio::any_io_executor& executor() const { return executor_; }
+  /// True when the calling thread is running this server's I/O (a blocking wait here could
+  /// wait for itself).
+  bool on_io_thread() const;
+  /// Installs the adapter factory on every namespace, existing and future.
+  void set_adapter_factory(adapter_factory factory);
   const server_options& options() const { return options_; }
   const std::shared_ptr<endpoint>& engine() const { return endpoint_; }
 
@@ -226,13 +254,20 @@ class sio_server : public std::enable_shared_from_this<sio_server> {
                        std::vector<std::shared_ptr<endpoint>> extra);
   /// Serves a connection accepted by the host.
   void serve(boost::asio::ip::tcp::socket socket, std::vector<std::shared_ptr<endpoint>> extra);
-  void close();
+  /// Stops listening, disconnects every socket, closes the adapters; `done` runs after the
+  /// last session is gone and every adapter has closed.
+  void close(std::function<void()> done);
 
  private:
+  std::shared_ptr<sio_namespace> make_namespace(const std::string& name,
+                                                std::shared_ptr<sio_namespace> parent);
+  /// The namespace `name`, created (with `parent`) when absent.
+  std::shared_ptr<sio_namespace> insert_namespace(const std::string& name,
+                                                  const std::shared_ptr<sio_namespace>& parent);
   const std::shared_ptr<http_listener>& router(std::vector<std::shared_ptr<endpoint>> extra);
 
-  boost::asio::io_context& ioc_;
-  server_options options_;
+  boost::asio::any_io_executor executor_;
+  server_options options_;  // options_.adapter guarded by mutex_
   std::shared_ptr<endpoint> endpoint_;
   std::shared_ptr<http_listener> listener_;
   mutable std::mutex mutex_;
@@ -242,5 +277,36 @@ class sio_server : public std::enable_shared_from_this<sio_server> {
       parents_;
   std::size_t parent_counter_ = 0;
 };
+
+/// The promise behind a future-returning call: settled once, by the completion or by
+/// refuse_if_pending_on_io_thread, whichever comes first.
+template <class T>
+struct future_bridge {
+  std::promise<T> promise;
+  std::atomic<bool> settled{false};
+
+  void set_value(T value) {
+    if (!settled.exchange(true)) promise.set_value(std::move(value));
+  }
+  void set_exception(std::exception_ptr e) {
+    if (!settled.exchange(true)) promise.set_exception(std::move(e));
+  }
+};
+
+/// Called right after a future-returning call started its operation. On an I/O thread of the
+/// server, an operation that did not complete inline needs an I/O thread to complete, and the
+/// caller is about to block one waiting for it (a certain deadlock on a single-threaded
+/// loop): the future fails at once with a clear error instead, and the late completion is
+/// dropped.
+template <class T>
+void refuse_if_pending_on_io_thread(const std::shared_ptr<sio_namespace>& nsp,
+                                    future_bridge<T>& bridge) {
+  if (bridge.settled.load()) return;
+  const auto srv = nsp ? nsp->server() : nullptr;
+  if (!srv || !srv->on_io_thread()) return;
+  bridge.set_exception(std::make_exception_ptr(std::logic_error(
+      "waiting for this future on an I/O thread would deadlock: it completes on an I/O "
+      "thread; use the callback form")));
+}
 
 }  // namespace socketio::detail

@@ -10,28 +10,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "socketio/packet.hpp"
+
 namespace socketio::detail {
 
 /// Key order is on the wire (a client's object comes back as it was sent).
 using json = nlohmann::ordered_json;
 
-enum class sio_packet_type : std::uint8_t {
-  connect = 0,
-  disconnect = 1,
-  event = 2,
-  ack = 3,
-  connect_error = 4,
-  binary_event = 5,
-  binary_ack = 6,
-};
-
-struct sio_packet {
-  sio_packet_type type = sio_packet_type::event;
-  std::string nsp = "/";
-  std::optional<std::uint64_t> id;
-  /// The payload; `discarded` (json::value_t::discarded) when the packet has none.
-  json data = json(json::value_t::discarded);
-};
+// The packet model is public (socketio/packet.hpp): adapters see the same type.
+using sio_packet_type = socketio::packet_type;
+using sio_packet = socketio::packet;
 
 struct encoded_packet {
   /// The text message (without the Engine.IO `4`).
@@ -45,9 +33,6 @@ struct encoded_packet {
 /// depth-first from 0. The main namespace is never written; others are followed by ','.
 /// JSON is compact with invalid UTF-8 replaced (never throws).
 encoded_packet encode_packet(const sio_packet& packet);
-
-/// True for the event names a server may not emit (PROTOCOL.md 2.8).
-bool is_reserved_event(std::string_view name);
 
 /// Decodes what one Engine.IO session receives, message by message, and validates it as the
 /// reference does; any error means the whole connection must close.

@@ -1,4 +1,5 @@
-// The in-memory adapter: the room index of one namespace on one node.
+// The in-memory adapter: the room index of one namespace on one node. The default adapter,
+// and a base for cluster adapters that reuse its room index.
 #pragma once
 
 #include <mutex>
@@ -7,16 +8,26 @@
 
 #include "socketio/adapter.hpp"
 
-namespace socketio::detail {
+namespace socketio {
 
 class memory_adapter : public adapter {
  public:
+  using adapter::adapter;
+
   void add_all(const std::string& socket_id, const std::set<std::string>& rooms) override;
   void del(const std::string& socket_id, const std::string& room) override;
   void del_all(const std::string& socket_id) override;
   std::vector<std::string> sockets(const broadcast_options& opts) const override;
   std::set<std::string> socket_rooms(const std::string& socket_id) const override;
-  std::set<std::string> all_rooms() const override;
+  std::set<std::string> rooms() const override;
+  /// True when this node has a socket in `room`.
+  bool has_room(const std::string& room) const;
+
+ protected:
+  /// Called after a room gains its first socket / loses its last one (without the lock held),
+  /// for cluster adapters that subscribe per room.
+  virtual void on_room_created(const std::string& room) { (void)room; }
+  virtual void on_room_deleted(const std::string& room) { (void)room; }
 
  private:
   // One mutex; lookups copy ids out, so no lock is held while packets are delivered.
@@ -25,4 +36,4 @@ class memory_adapter : public adapter {
   std::unordered_map<std::string, std::unordered_set<std::string>> sids_;   // id -> rooms
 };
 
-}  // namespace socketio::detail
+}  // namespace socketio
