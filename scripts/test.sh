@@ -49,14 +49,15 @@ build build/asan -DCMAKE_BUILD_TYPE=Debug -DSOCKETIO_SANITIZE=address,undefined
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build/asan --output-on-failure -j "$jobs"
 
-echo "== ThreadSanitizer: the multi-threaded scenarios (4 I/O threads, emits from other threads)"
+echo "== ThreadSanitizer: the multi-threaded scenarios (4 I/O threads, emits and engine::socket calls from other threads)"
 build build/tsan -DCMAKE_BUILD_TYPE=Debug -DSOCKETIO_SANITIZE=thread -DSOCKETIO_BUILD_TESTS=ON \
   --target socketio-fixture-server socketio-api-server
 (cd tests/e2e &&
   TSAN_OPTIONS=halt_on_error=1 \
   FIXTURE_SERVER="$root/build/tsan/examples/socketio-fixture-server --threads 4" \
   API_SERVER="$root/build/tsan/tests/socketio-api-server" \
-  node --test --test-concurrency=1 api-threads.test.mjs sio-concurrency.test.mjs sio-rooms.test.mjs)
+  node --test --test-concurrency=1 api-threads.test.mjs api-engine-threads.test.mjs \
+    sio-concurrency.test.mjs sio-rooms.test.mjs)
 
 echo "== fuzzing: every network parser, 20 s each (libFuzzer + ASan + UBSan)"
 cmake -S "$root" -B build/fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \

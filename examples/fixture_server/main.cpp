@@ -20,19 +20,23 @@ namespace {
 
 struct fixture_options {
   std::uint16_t port = 3000;
+  std::string host = "127.0.0.1";
   unsigned threads = 1;
+  std::chrono::milliseconds connect_timeout{1000};
+  bool cors_origin_given = false;  // the first --cors-origin replaces the default "*"
+  bool no_cors = false;
   socketio::engine_options engine;
   std::string deny_param;
 };
 
 [[noreturn]] void usage(std::string_view problem) {
-  std::cerr
-      << "socketio-fixture-server: " << problem << "\n"
-      << "usage: socketio-fixture-server [--port N] [--ping-interval MS] [--ping-timeout MS]\n"
-         "  [--max-payload BYTES] [--threads N] [--upgrade-timeout MS] [--request-timeout MS]\n"
-         "  [--max-queued-bytes BYTES]\n"
-         "  [--transports polling,websocket] [--no-upgrades] [--cors-origin ORIGIN]...\n"
-         "  [--cors-credentials] [--deny-param NAME] [--initial-header 'Name: value']...\n";
+  std::cerr << "socketio-fixture-server: " << problem << "\n"
+            << "usage: socketio-fixture-server [--port N] [--host A] [--ping-interval MS]\n"
+               "  [--ping-timeout MS] [--max-payload BYTES] [--threads N] [--upgrade-timeout MS]\n"
+               "  [--request-timeout MS] [--connect-timeout MS] [--max-queued-bytes BYTES]\n"
+               "  [--transports polling,websocket] [--no-upgrades] [--cors-origin ORIGIN]...\n"
+               "  [--no-cors] [--cors-credentials] [--deny-param NAME]\n"
+               "  [--initial-header 'Name: value']...\n";
   std::exit(2);
 }
 
@@ -49,6 +53,10 @@ fixture_options parse(int argc, char** argv) {
   fixture_options o;
   o.engine.ping_interval = std::chrono::milliseconds(300);
   o.engine.ping_timeout = std::chrono::milliseconds(200);
+  // Every origin is allowed by default (as Node's `cors: {origin: "*"}`), so that a page
+  // served from another origin can poll the fixture.
+  o.engine.cors.enabled = true;
+  o.engine.cors.origins = {"*"};
   for (int i = 1; i < argc; ++i) {
     const std::string_view flag = argv[i];
     auto value = [&]() -> std::string_view {
@@ -59,6 +67,10 @@ fixture_options parse(int argc, char** argv) {
       const auto p = number(flag, value());
       if (p > 65535) usage("--port out of range");
       o.port = static_cast<std::uint16_t>(p);
+    } else if (flag == "--host") {
+      o.host = value();
+    } else if (flag == "--connect-timeout") {
+      o.connect_timeout = std::chrono::milliseconds(number(flag, value()));
     } else if (flag == "--ping-interval") {
       o.engine.ping_interval = std::chrono::milliseconds(number(flag, value()));
     } else if (flag == "--ping-timeout") {
@@ -81,10 +93,12 @@ fixture_options parse(int argc, char** argv) {
     } else if (flag == "--no-upgrades") {
       o.engine.allow_upgrades = false;
     } else if (flag == "--cors-origin") {
-      o.engine.cors.enabled = true;
+      if (!o.cors_origin_given) o.engine.cors.origins.clear();
+      o.cors_origin_given = true;
       o.engine.cors.origins.emplace_back(value());
+    } else if (flag == "--no-cors") {
+      o.no_cors = true;
     } else if (flag == "--cors-credentials") {
-      o.engine.cors.enabled = true;
       o.engine.cors.credentials = true;
     } else if (flag == "--deny-param") {
       o.deny_param = value();
@@ -99,6 +113,12 @@ fixture_options parse(int argc, char** argv) {
     } else {
       usage("unknown flag " + std::string(flag));
     }
+  }
+  if (o.no_cors) {
+    if (o.cors_origin_given || o.engine.cors.credentials) {
+      usage("--no-cors cannot be combined with --cors-origin or --cors-credentials");
+    }
+    o.engine.cors.enabled = false;
   }
   if (!o.deny_param.empty()) {
     o.engine.allow_request =
@@ -155,17 +175,17 @@ int main(int argc, char** argv) {
   socketio::server_options sio_options;
   sio_options.engine = options.engine;
   sio_options.engine.path = "/socket.io/";
-  sio_options.connect_timeout = std::chrono::milliseconds(1000);
+  sio_options.connect_timeout = options.connect_timeout;
   socketio::server io(ioc, sio_options);
   install_socketio_handlers(io);
   io.also_serve(engine);
 
   std::uint16_t port = 0;
   try {
-    port = io.listen(options.port, "127.0.0.1");
+    port = io.listen(options.port, options.host);
   } catch (const std::exception& e) {
-    std::cerr << "socketio-fixture-server: cannot listen on port " << options.port << ": "
-              << e.what() << '\n';
+    std::cerr << "socketio-fixture-server: cannot listen on " << options.host << ':' << options.port
+              << ": " << e.what() << '\n';
     return 1;
   }
 

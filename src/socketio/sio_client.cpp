@@ -42,6 +42,14 @@ void sio_client::fatal() {
   if (const auto s = session_.lock()) s->close();
 }
 
+void sio_client::close_invalid_state() {
+  fatal();
+  // As the reference's Client.close(): when the session could close at once its close handler
+  // has already given the sockets "forced close" (and this does nothing); otherwise (no GET
+  // parked, frames still queued) the sockets go now, before the session, with this reason.
+  on_close("forced server close");
+}
+
 void sio_client::on_message(bool binary, std::string_view data) {
   if (closed_) return;
   sio_packet p;
@@ -53,9 +61,9 @@ void sio_client::on_message(bool binary, std::string_view data) {
 
 void sio_client::on_packet(sio_packet&& p) {
   if (p.type == sio_packet_type::connect) return on_connect(std::move(p));
-  if (p.type == sio_packet_type::connect_error) return fatal();
+  if (p.type == sio_packet_type::connect_error) return close_invalid_state();
   const auto it = sockets_.find(p.nsp);
-  if (it == sockets_.end()) return fatal();  // not joined: invalid state
+  if (it == sockets_.end()) return close_invalid_state();  // not joined
   const auto socket = it->second;
   switch (p.type) {
     case sio_packet_type::disconnect:
@@ -96,7 +104,7 @@ void sio_client::send_connect_error(const std::string& nsp, const connect_error&
 }
 
 void sio_client::on_connect(sio_packet&& p) {
-  if (sockets_.count(p.nsp) != 0 || connecting_.count(p.nsp) != 0) return fatal();
+  if (sockets_.count(p.nsp) != 0 || connecting_.count(p.nsp) != 0) return close_invalid_state();
   json auth = p.data.is_discarded() ? json::object() : std::move(p.data);
   const auto server = server_.lock();
   if (!server) return;

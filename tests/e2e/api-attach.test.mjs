@@ -3,6 +3,7 @@
 // Scenario server: tests/e2e/api_server/main.cpp.
 
 import assert from "node:assert/strict";
+import { performance } from "node:perf_hooks";
 import { after, before, describe, test } from "node:test";
 import { call, closeAll, connect, skipApi, startApi } from "./api-helpers.mjs";
 import { withTimeout } from "./helpers.mjs";
@@ -76,10 +77,32 @@ describe("api: emit_with_ack as a future, server_side_emit_with_ack", { skip: sk
     }
   });
 
-  test("server_side_emit_with_ack completes at once with no responses on one node", async () => {
+  test("server_side_emit_with_ack on one node: no other node, so no responses, long before the timeout; this node's handlers do not run", async () => {
     const t = await connect(server, "/");
     try {
-      assert.deepEqual(await call(t, "server-side-ack"), { error: null, responses: [] });
+      const TIMEOUT_MS = 4000;
+      const t0 = performance.now();
+      const res = await call(t, "server-side-ack", "sse-probe", TIMEOUT_MS);
+      const elapsed = performance.now() - t0;
+      assert.deepEqual(res, { error: null, responses: [], local_runs: 0 });
+      assert.ok(elapsed < TIMEOUT_MS / 2,
+        `answered after ${elapsed.toFixed(0)} ms: it must not wait for the ${TIMEOUT_MS} ms timeout`);
+      // A second call reads the counter after the first emit had every chance to run a handler.
+      assert.deepEqual(await call(t, "server-side-ack", "sse-probe", 1000),
+        { error: null, responses: [], local_runs: 0 });
+    } finally {
+      closeAll(t);
+    }
+  });
+
+  test("server_side_emit_with_ack refuses the reserved names (std::invalid_argument)", async () => {
+    const t = await connect(server, "/");
+    try {
+      for (const name of ["connect", "connection", "new_namespace"]) {
+        assert.deepEqual(await call(t, "server-side-ack", name, 1000),
+          { error: `"${name}" is a reserved event name`, type: "invalid_argument" }, name);
+      }
+      assert.equal(await call(t, "echo", "alive"), "alive");
     } finally {
       closeAll(t);
     }

@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import WebSocket from "ws";
-import { Queue } from "./helpers.mjs";
+import { Queue, poll, quietly } from "./helpers.mjs";
+import { PollingSession } from "./sio-helpers.mjs";
 import {
   WAIT_MS,
   assertNotReceived,
@@ -196,6 +197,116 @@ describe("api: ping timeout", { skip: skipApi }, () => {
     } finally {
       ws.terminate();
       closeAll(watcher);
+    }
+  });
+});
+
+/**
+ * The reasons that come from the connection rather than from an API call, as the reference
+ * (socket.io 4.8 client.js, engine.io 6.6 socket.js) produces them:
+ * - "transport error": the Engine.IO transport failed (here: a GET overlapping the parked one,
+ *   engine.io's "overlap from client");
+ * - "parse error": an invalid Engine.IO packet;
+ * - "forced close": the server closed the Engine.IO connection, here because of an invalid
+ *   Socket.IO packet (the reference's Client.onerror closes the connection and the sockets see
+ *   the engine's "forced close");
+ * - "forced server close": Client.close() on an invalid state (a packet for a namespace that is
+ *   not joined) when the connection cannot close at once (no GET parked): the sockets go before
+ *   the engine does;
+ * - "server shutting down": io.close().
+ * Each is read from the scenario server's stdout (`disconnect <id> <nsp> <reason>`).
+ */
+describe("api: disconnect reasons from the connection", { skip: skipApi }, () => {
+  let server;
+  let sio;
+  const sessions = [];
+  before(async () => {
+    server = await startApi(["--ping-interval", "20000", "--ping-timeout", "20000"]);
+    // The raw-session helpers address server.url: point it at the Socket.IO endpoint.
+    sio = { ...server, url: `${server.base}/socket.io/` };
+  });
+  after(async () => {
+    for (const s of sessions) await quietly(() => s.close());
+    await server?.stop();
+  });
+
+  /** A raw polling session joined to "/" (and `others`); resolves to { s, id, ids }. */
+  async function joined(others = []) {
+    const s = await PollingSession.open(sio);
+    sessions.push(s);
+    const id = await s.connect("/");
+    const ids = { "/": id };
+    for (const nsp of others) {
+      ids[nsp] = await s.connect(nsp);
+      assert.deepEqual(await s.next(), `42${nsp},${JSON.stringify(["hello", nsp])}`);
+    }
+    return { s, id, ids };
+  }
+
+  function reasonOf(id, nsp = "/") {
+    return server.waitOutputLine(new RegExp(`^disconnect ${id} ${nsp} `), WAIT_MS)
+      .then((line) => line.slice(`disconnect ${id} ${nsp} `.length));
+  }
+
+  test("\"transport error\": a GET overlapping the parked one", async () => {
+    const { s, id } = await joined();
+    const overlapping = await poll(sio, s.sid);
+    assert.equal(overlapping.status, 400, "the overlapping GET is refused");
+    assert.equal(await reasonOf(id), "transport error");
+  });
+
+  test("\"parse error\": a POST with an invalid Engine.IO packet", async () => {
+    const { s, id } = await joined();
+    await s.post("x");
+    assert.equal(await reasonOf(id), "parse error");
+  });
+
+  test("\"forced close\": an invalid Socket.IO packet closes the connection", async () => {
+    const { s, id } = await joined();
+    await s.send("42{}");
+    assert.equal(await reasonOf(id), "forced close");
+    await s.expectClosed();
+  });
+
+  test("\"forced server close\": a packet for a namespace not joined, no GET parked", async () => {
+    // With a GET parked the engine would close at once and the sockets would see its
+    // "forced close" first, as in the reference.
+    const { s, id, ids } = await joined(["/dyn-7"]);
+    // Park no GET: the loop stops once the echo has been answered.
+    await s.pausePolling(() => s.send('421["echo","pause"]'));
+    assert.equal(await s.next(), '431["pause"]');
+    await s.send('42/dyn-8,["x"]');
+    assert.equal(await reasonOf(id), "forced server close");
+    assert.equal(await reasonOf(ids["/dyn-7"], "/dyn-7"), "forced server close");
+    s.startPolling();
+    await s.expectClosed();
+  });
+
+});
+
+describe("api: \"server shutting down\"", { skip: skipApi }, () => {
+  test("io.close() runs every socket's disconnect handler with \"server shutting down\"", async () => {
+    const server = await startApi();
+    let clients = [];
+    try {
+      clients = [
+        await connect(server, "/", { transports: ["websocket"] }),
+        await connect(server, "/", { transports: ["polling"] }),
+        await connect(server, "/dyn-3"),
+      ];
+      const ids = clients.map((t) => [t.socket.id, t.socket.nsp]);
+      const gone = clients.map((t) => t.next("disconnect", WAIT_MS));
+      await server.stop();
+      const lines = server.outputLines();
+      for (const [id, nsp] of ids) {
+        assert.ok(lines.includes(`disconnect ${id} ${nsp} server shutting down`),
+          `no "server shutting down" for ${id} on ${nsp}; stdout:\n${lines.join("\n")}`);
+      }
+      // The clients see the connection go (no DISCONNECT packet is sent).
+      for (const reason of await Promise.all(gone)) assert.equal(reason, "transport close");
+    } finally {
+      closeAll(clients);
+      await server.stop();
     }
   });
 });

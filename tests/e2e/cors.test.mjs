@@ -1,6 +1,8 @@
-// CORS (--cors-origin, --cors-credentials): headers on every engine
-// response, errors and the WebSocket 101 included; preflight requests; and
-// no Access-Control-* header at all when CORS is off.
+// CORS (--cors-origin, --cors-credentials, --no-cors): headers on every engine
+// response, errors and the WebSocket 101 included; preflight requests; every
+// origin allowed by default (`*`, so a page from another origin can poll the
+// fixture); several origins matched against the request; and no
+// Access-Control-* header at all when CORS is off.
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -158,11 +160,74 @@ describe("CORS with origin *", () => {
   });
 });
 
-describe("CORS off", () => {
+describe("CORS by default (no CORS flag)", () => {
+  let server;
+  before(async () => {
+    server = await startServer(["--ping-interval", "20000", "--ping-timeout", "20000"]);
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it("a page from another origin can poll: `*` on handshake, POST, GET and preflight", async () => {
+    const other = { Origin: "http://page.test" };
+    const res = await request(eioUrl(server, { transport: "polling" }), { headers: other });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers["access-control-allow-origin"], "*", "handshake");
+    assert.equal(res.headers["access-control-allow-credentials"], undefined);
+    const { sid } = parseOpen(res.text);
+    const pre = await request(pollingUrl(server, sid), {
+      method: "OPTIONS",
+      headers: { ...other, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type" },
+    });
+    assert.equal(pre.status, 204, "preflight");
+    assert.equal(pre.headers["access-control-allow-origin"], "*", "preflight");
+    assert.equal(pre.headers["access-control-allow-headers"], "content-type");
+    const posted = await request(pollingUrl(server, sid), { method: "POST", body: "4page", headers: other });
+    assert.equal(posted.text, "ok");
+    assert.equal(posted.headers["access-control-allow-origin"], "*", "POST");
+    const polled = await request(pollingUrl(server, sid), { headers: other });
+    assert.equal(polled.text, "4page");
+    assert.equal(polled.headers["access-control-allow-origin"], "*", "GET");
+  });
+
+  it("the Socket.IO endpoint allows every origin too", async () => {
+    const res = await request(`${server.base}/socket.io/?EIO=4&transport=polling`, {
+      headers: { Origin: "http://page.test" },
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers["access-control-allow-origin"], "*");
+  });
+});
+
+describe("CORS with several --cors-origin", () => {
+  const SECOND = "http://b.test";
+  let server;
+  before(async () => {
+    server = await startServer(["--cors-origin", ORIGIN, "--cors-origin", SECOND]);
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it("a listed origin is echoed; another gets no Allow-Origin", async () => {
+    for (const origin of [ORIGIN, SECOND]) {
+      const res = await request(eioUrl(server, { transport: "polling" }), { headers: { Origin: origin } });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers["access-control-allow-origin"], origin, `origin ${origin}`);
+      assert.ok(varyList(res.headers).includes("origin"), `Vary should list Origin, got ${res.headers.vary}`);
+    }
+    const res = await request(eioUrl(server, { transport: "polling" }), { headers: { Origin: "http://evil.test" } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers["access-control-allow-origin"], undefined, "an unlisted origin");
+  });
+});
+
+describe("CORS off (--no-cors)", () => {
   let server;
   const withOrigin = { Origin: ORIGIN };
   before(async () => {
-    server = await startServer(["--ping-interval", "20000", "--ping-timeout", "20000"]);
+    server = await startServer(["--no-cors", "--ping-interval", "20000", "--ping-timeout", "20000"]);
   });
   after(async () => {
     await server?.stop();

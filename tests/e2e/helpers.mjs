@@ -96,8 +96,18 @@ export async function startServer(args = [], { command = fixtureCommand(), name 
     child.once("exit", onExit);
     child.once("error", onError);
   });
-  // Keep draining stdout so that the child never blocks on a full pipe.
-  child.stdout.on("data", () => {});
+  // Keep draining stdout so that the child never blocks on a full pipe; the lines after
+  // `listening <port>` are kept (bounded) for servers that report events there.
+  let output = stdout.slice(stdout.indexOf("\n") + 1);
+  const outputWaiters = new Set();
+  child.stdout.on("data", (chunk) => {
+    output += chunk;
+    if (output.length > 400000) output = output.slice(-200000);
+    for (const w of [...outputWaiters]) w();
+  });
+  child.once("exit", () => {
+    for (const w of [...outputWaiters]) w();
+  });
 
   let stopped = null;
   const server = {
@@ -107,6 +117,36 @@ export async function startServer(args = [], { command = fixtureCommand(), name 
     wsBase: `ws://${HOST}:${port}${EIO_PATH}`,
     child,
     stderr: () => stderr,
+    /** Complete stdout lines printed after `listening <port>`. */
+    outputLines: () => output.split("\n").slice(0, -1),
+    /**
+     * Resolves to the first complete stdout line (after `listening`) that matches `re`;
+     * rejects after `ms` or when the process exited without printing one.
+     */
+    waitOutputLine(re, ms = 5000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const line = output.split("\n").slice(0, -1).find((l) => re.test(l));
+          if (line !== undefined) {
+            done();
+            resolve(line);
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            done();
+            reject(new Error(`${name} exited without printing a line matching ${re}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`${name} printed no line matching ${re} within ${ms} ms`));
+        }, ms);
+        const done = () => {
+          clearTimeout(timer);
+          outputWaiters.delete(check);
+        };
+        outputWaiters.add(check);
+        check();
+      });
+    },
     async stop() {
       if (stopped) return stopped;
       stopped = (async () => {

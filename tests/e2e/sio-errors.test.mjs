@@ -6,9 +6,12 @@
 //
 // The server runs with a long heartbeat so that a close can only come from
 // the input under test (the connect timeout does not apply once a namespace
-// is joined, and every case that does not join one sends its input at once).
+// is joined). Inputs sent before any CONNECT run against a second server with
+// a 10 s connect timeout and must close the session within 2 s, so that the
+// connect timeout cannot pass for a rejection.
 
 import assert from "node:assert/strict";
+import { performance } from "node:perf_hooks";
 import { after, before, describe, it } from "node:test";
 import {
   PollingSession,
@@ -120,30 +123,6 @@ describe("Socket.IO protocol errors", () => {
       await s.send(`451-["message",${PH(0)}]`);
       await s.send('42["message",1]');
       await s.expectClosed();
-    });
-
-    it("an EVENT before any CONNECT", async () => {
-      await expectFatal(['42["message",1]'], []);
-    });
-
-    it("an ACK before any CONNECT", async () => {
-      await expectFatal(["431[]"], []);
-    });
-
-    it("CONNECT with a string payload `40\"str\"`", async () => {
-      await expectFatal(['40"str"'], []);
-    });
-
-    it("CONNECT with a null payload `40/custom,null`", async () => {
-      await expectFatal(["40/custom,null"], []);
-    });
-
-    it("CONNECT with an array payload `40[]`", async () => {
-      await expectFatal(["40[]"], []);
-    });
-
-    it("CONNECT with a payload that is not JSON `40/custom,1x`", async () => {
-      await expectFatal(["40/custom,1x"], []);
     });
 
     it("the whole session closes: `/custom` goes too", async () => {
@@ -264,6 +243,67 @@ describe("Socket.IO protocol errors", () => {
       await s.send("41");
       await s.send('42["echo",1]');
       await s.expectClosed();
+    });
+  });
+
+  describe("fatal inputs before any CONNECT close the session at once", () => {
+    // Far beyond FAST_CLOSE_MS: a close by the connect timeout fails the test.
+    const CONNECT_TIMEOUT_MS = 10000;
+    const FAST_CLOSE_MS = 2000;
+    let slow;
+    const mine = [];
+    before(async () => {
+      slow = await startSio([
+        "--ping-interval", "20000", "--ping-timeout", "20000",
+        "--connect-timeout", String(CONNECT_TIMEOUT_MS),
+      ]);
+    });
+    after(async () => {
+      for (const s of mine) await quietly(() => s.close());
+      await slow?.stop();
+    });
+
+    /** Sends `packet` as the first Socket.IO packet and expects the close well before the timeout. */
+    async function expectFastClose(packet) {
+      const s = await PollingSession.open(slow);
+      mine.push(s);
+      const t0 = performance.now();
+      await s.send(packet);
+      await s.expectClosed(FAST_CLOSE_MS);
+      const elapsed = performance.now() - t0;
+      assert.ok(elapsed < FAST_CLOSE_MS,
+        `closed after ${elapsed.toFixed(0)} ms; the input itself must close the session`);
+    }
+
+    it("an EVENT before any CONNECT", async () => {
+      await expectFastClose('42["message",1]');
+    });
+
+    it("an ACK before any CONNECT", async () => {
+      await expectFastClose("431[]");
+    });
+
+    it("CONNECT with a string payload `40\"str\"`", async () => {
+      await expectFastClose('40"str"');
+    });
+
+    it("CONNECT with a null payload `40/custom,null`", async () => {
+      await expectFastClose("40/custom,null");
+    });
+
+    it("CONNECT with an array payload `40[]`", async () => {
+      await expectFastClose("40[]");
+    });
+
+    it("CONNECT with a payload that is not JSON `40/custom,1x`", async () => {
+      await expectFastClose("40/custom,1x");
+    });
+
+    it("a valid CONNECT on the same server is answered (the inputs above are what closes)", async () => {
+      const s = await PollingSession.open(slow);
+      mine.push(s);
+      await s.join("/");
+      await assertAlive(s);
     });
   });
 });

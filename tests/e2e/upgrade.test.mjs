@@ -29,8 +29,8 @@ import {
 async function assertWsRejected(url) {
   const r = await connectWs(url);
   if (!r.ok) {
-    // Refused before the 101.
-    if (r.status !== undefined) assert.equal(r.status, 400);
+    // Refused before the 101: an HTTP 400 answer, not a dropped connection.
+    assert.equal(r.status, 400, `refusal status (${r.error ? r.error.message : r.body})`);
     return;
   }
   // Accepted, then closed by the server without a packet.

@@ -214,6 +214,8 @@ class sio_client : public std::enable_shared_from_this<sio_client> {
   void on_connect(sio_packet&& p);
   void on_close(std::string_view reason);
   void fatal();
+  /// A packet the connection's state does not allow (reference: Client.close()).
+  void close_invalid_state();
   void send_connect_error(const std::string& nsp, const connect_error& e);
 
   // Weak: sessions live in the server's registry, so a strong reference here would be a cycle.

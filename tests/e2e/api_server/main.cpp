@@ -5,7 +5,20 @@
 // and emits from threads that are not I/O threads.
 //
 // Usage: socketio-api-server [--port N] [--threads N] [--ping-interval MS] [--ping-timeout MS]
-// Listens on 127.0.0.1, prints `listening <port>` once ready, exits 0 on SIGTERM/SIGINT.
+// Listens on 127.0.0.1, prints `listening <port>` once ready, exits 0 on SIGTERM/SIGINT (after
+// a 200 ms grace, so that the disconnect handlers of io.close() run and print).
+//
+// STDOUT: after `listening <port>`, one line per Socket.IO disconnect handler call,
+// `disconnect <socket id> <nsp> <reason>`, and one per raw Engine.IO close handler call,
+// `engine-close <sid> <reason>`.
+//
+// RAW ENGINE.IO at /engine.io/ (socketio::engine::socket called from threads that are not I/O
+// threads while traffic flows). For each session a new std::thread calls request() (query
+// `tag`, `n`), on_message() and on_close(), then sends "ready:<tag>", then n times "tick:<i>"
+// (send) and 4 bytes big-endian i (send_binary), then replaces the message handler (on_message
+// again), then sends "ticks-done". Message handler 1 answers text t with "echo:<t>", handler 2
+// with "echo2:<t>"; both echo binary as binary; the text "close-me" makes a new std::thread
+// call close().
 //
 // EVENT CONTRACT ("->" is the ack the client receives; every ack below is sent once)
 //
@@ -28,7 +41,11 @@
 //   "echo" (...a)              -> ...a
 //   "ask-future" (ms, q)       like "ask", through the future-returning emit_with_ack waited on
 //                              from a non-I/O thread
-//   "server-side-ack"          -> {error, responses} of server_side_emit_with_ack (one node)
+//   "server-side-ack" (ev, ms) server_side_emit_with_ack(ev (default "sse"), {}, ms (default
+//                              1000)) -> {error, responses, local_runs} where local_runs counts
+//                              the calls of this node's on_server_side(ev) handler so far (a
+//                              node's own server-side emits do not run them), or {error: what(),
+//                              type: "invalid_argument"} when it throws (reserved names)
 // Flag --own-acceptor 1: the program accepts TCP connections itself and hands each to the
 // server with socketio::serve_connection (attaching to a host's acceptor).
 //   "whoami"                   -> {id, nsp, rooms: [sorted]}
@@ -66,6 +83,11 @@
 //   "emit-reserved" (name, via)  via "socket" (default) | "io" | "room": emits `name` and
 //                                -> {error: null} or {error: what(), type: "invalid_argument"
 //                                | "other"}
+//   "ack-twice"                the handler calls its ack twice: -> "first" (the second call,
+//                                "second", sends nothing)
+//   "bcast-ack-no-timeout" (room)  io.to(room).emit_with_ack("ask", ...) with no timeout():
+//                                -> {error: what(), type: "invalid_argument"} when it throws,
+//                                else {error: null}
 //   "ask" (timeoutMs, q)       socket.emit_with_ack("question", q) with that timeout
 //                                -> {error: null, answer: [...ack args]} or
 //                                   {error: "<message>", answer: []}
@@ -95,8 +117,10 @@
 //                                n) to the calling socket, then acks -> n
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
@@ -115,6 +139,7 @@
 #include <vector>
 
 #include "socketio/attach.hpp"
+#include "socketio/engine.hpp"
 #include "socketio/server.hpp"
 
 namespace {
@@ -249,6 +274,13 @@ json handshake_json(const socketio::socket& s) {
               {"issued", issued}};
 }
 
+/// One line on stdout; lines from different threads never interleave.
+void print_line(const std::string& line) {
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
+  std::cout << line << std::endl;
+}
+
 /// The per-socket log of listener activity ("log" returns and clears it).
 class event_log {
  public:
@@ -295,6 +327,33 @@ class scenario {
     pred_.on_connection(hello);
   }
 
+  /// The raw Engine.IO scenario (see the header comment): every engine::socket member is
+  /// called from a thread that is not an I/O thread.
+  void install_engine(socketio::engine::server& engine) {
+    engine.on_connection([this](socketio::engine::socket s) {
+      spawn([this, s] {
+        const socketio::request_info& req = s.request();
+        const std::string* tag = req.query_param("tag");
+        const std::string* n_text = req.query_param("n");
+        const long long n = n_text ? std::atoll(n_text->c_str()) : 50;
+        s.on_message(engine_echo(s, "echo:"));
+        s.on_close([id = s.id()](std::string_view reason) {
+          print_line("engine-close " + id + " " + std::string(reason));
+        });
+        s.send("ready:" + (tag ? *tag : std::string()));
+        for (long long i = 0; i < n; ++i) {
+          s.send("tick:" + std::to_string(i));
+          const auto u = static_cast<std::uint32_t>(i);
+          const char bytes[4] = {static_cast<char>(u >> 24), static_cast<char>(u >> 16),
+                                 static_cast<char>(u >> 8), static_cast<char>(u)};
+          s.send_binary(std::string_view(bytes, 4));
+        }
+        s.on_message(engine_echo(s, "echo2:"));
+        s.send("ticks-done");
+      });
+    });
+  }
+
   /// Joins every thread started by spawn(); call once the I/O threads have stopped.
   void join_threads() {
     std::vector<std::thread> threads;
@@ -312,6 +371,19 @@ class scenario {
   void spawn(std::function<void()> f) {
     std::lock_guard lock(mutex_);
     threads_.emplace_back(std::move(f));
+  }
+
+  std::function<void(bool, std::string_view)> engine_echo(socketio::engine::socket s,
+                                                          std::string prefix) {
+    return [this, s, prefix = std::move(prefix)](bool binary, std::string_view data) {
+      if (binary) {
+        s.send_binary(data);
+      } else if (data == "close-me") {
+        spawn([s] { s.close(); });
+      } else {
+        s.send(prefix + std::string(data));
+      }
+    };
   }
 
   void record(const std::string& id, json entry) {
@@ -381,6 +453,7 @@ class scenario {
                           {"reason", reason},
                           {"rooms", rooms_json(s.rooms())}});
       io_.to("watchers").emit("socket-gone", s.id(), s.nsp(), reason);
+      print_line("disconnect " + s.id() + " " + s.nsp() + " " + reason);
     });
     s.on("echo", [](const args& a, ack reply) { reply.send(a); });
     s.on("whoami", [s](const args&, ack reply) {
@@ -506,17 +579,40 @@ class scenario {
       });
     });
 
-    // server_side_emit_with_ack on one node: no other node answers, so no responses.
-    s.on("server-side-ack", [this](const args&, ack reply) {
-      io_.of("/").server_side_emit_with_ack(
-          "sse", {}, std::chrono::milliseconds(1000),
-          [reply](std::optional<socketio::ack_error> err, std::vector<json> responses) {
-            json out = json::array();
-            for (auto& v : responses)
-              out.push_back(std::move(v));
-            reply(json{{"error", err ? json(err->message) : json(nullptr)},
-                       {"responses", std::move(out)}});
-          });
+    // server_side_emit_with_ack on one node: no other node can answer, and this node's own
+    // server-side handlers must not run.
+    s.on("server-side-ack", [this](const args& a, ack reply) {
+      const std::string event = str_arg(a, 0, "sse");
+      const auto timeout = std::chrono::milliseconds(int_arg(a, 1, 1000));
+      io_.of("/").on_server_side(event, [this](const args&, ack) { ++server_side_runs_; });
+      try {
+        io_.of("/").server_side_emit_with_ack(
+            event, {}, timeout,
+            [this, reply](std::optional<socketio::ack_error> err, std::vector<json> responses) {
+              json out = json::array();
+              for (auto& v : responses)
+                out.push_back(std::move(v));
+              reply(json{{"error", err ? json(err->message) : json(nullptr)},
+                         {"responses", std::move(out)},
+                         {"local_runs", server_side_runs_.load()}});
+            });
+      } catch (const std::invalid_argument& e) {
+        reply(json{{"error", e.what()}, {"type", "invalid_argument"}});
+      }
+    });
+
+    s.on("ack-twice", [](const args&, ack reply) {
+      reply("first");
+      reply("second");
+    });
+
+    s.on("bcast-ack-no-timeout", [this](const args& a, ack reply) {
+      try {
+        io_.to(str_arg(a, 0)).emit_with_ack("ask", args{}, [](auto, auto) {});
+        reply(json{{"error", nullptr}});
+      } catch (const std::invalid_argument& e) {
+        reply(json{{"error", e.what()}, {"type", "invalid_argument"}});
+      }
     });
 
     s.on("bcast", [this, s](const args& a, ack reply) {
@@ -667,6 +763,7 @@ class scenario {
   mutable std::mutex mutex_;
   std::map<std::string, json> disconnect_log_;
   std::vector<std::thread> threads_;
+  std::atomic<int> server_side_runs_{0};
 };
 
 }  // namespace
@@ -681,6 +778,9 @@ int main(int argc, char** argv) {
   socketio::server io(ioc, options);
   scenario app(io);
   app.install();
+  socketio::engine::server engine(ioc, socketio::engine_options{});
+  app.install_engine(engine);
+  io.also_serve(engine);
 
   std::uint16_t port = 0;
   boost::asio::ip::tcp::acceptor acceptor(ioc);
@@ -711,11 +811,15 @@ int main(int argc, char** argv) {
   }
 
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  boost::asio::steady_timer grace(ioc);
   signals.async_wait([&](boost::system::error_code, int) {
     boost::system::error_code ignored;
     acceptor.close(ignored);
     io.close();
-    ioc.stop();
+    engine.close();
+    // A moment for the disconnect handlers and close packets, then stop.
+    grace.expires_after(200ms);
+    grace.async_wait([&](boost::system::error_code) { ioc.stop(); });
   });
 
   std::cout << "listening " << port << std::endl;

@@ -3,6 +3,7 @@
 // contract as the C++ fixture server (examples/fixture_server):
 //
 //   --port N                (0 = pick a free port)
+//   --host A                (listen address, default 127.0.0.1)
 //   --ping-interval MS      (default 300)
 //   --ping-timeout MS       (default 200)
 //   --max-payload BYTES     (default 1000000)
@@ -12,16 +13,18 @@
 //   --max-queued-bytes N    (accepted and ignored: Node's outbound queue is unbounded)
 //   --transports LIST       (comma separated, default polling,websocket)
 //   --no-upgrades           (allowUpgrades: false)
-//   --cors-origin ORIGIN    (enables CORS with that origin; `*` allowed)
+//   --connect-timeout MS    (Socket.IO connectTimeout, default 1000)
+//   --cors-origin ORIGIN    (repeatable; narrows CORS to these origins; `*` allowed)
+//   --no-cors               (no CORS at all; by default every origin is allowed: `*`)
 //   --cors-credentials      (Access-Control-Allow-Credentials: true)
 //   --deny-param NAME       (refuse requests whose query has NAME, message "denied")
 //   --initial-header "Name: value"  (added to the handshake response)
 //
-// One HTTP server on 127.0.0.1 serves two endpoints with the same engine
+// One HTTP server (127.0.0.1 unless --host) serves two endpoints with the same engine
 // options:
 //   /engine.io/  a raw Engine.IO v4 echo server (every message is sent back on
 //                the same session, text as text and binary as binary);
-//   /socket.io/  a Socket.IO v5 server (connectTimeout 1000 ms, no connection
+//   /socket.io/  a Socket.IO v5 server (connectTimeout 1000 ms by default, no connection
 //                state recovery, no middleware):
 //                  - on connect to `/` and `/custom`: emit "auth" with the
 //                    CONNECT payload (`{}` when there is none);
@@ -48,6 +51,9 @@ function usage(message) {
 function parseArgs(argv) {
   const opts = {
     port: 0,
+    host: "127.0.0.1",
+    connectTimeout: 1000,
+    noCors: false,
     pingInterval: 300,
     pingTimeout: 200,
     maxPayload: 1000000,
@@ -55,7 +61,7 @@ function parseArgs(argv) {
     requestTimeout: 0,
     transports: ["polling", "websocket"],
     allowUpgrades: true,
-    corsOrigin: null,
+    corsOrigins: [],
     corsCredentials: false,
     denyParam: null,
     initialHeaders: [],
@@ -72,6 +78,9 @@ function parseArgs(argv) {
     };
     switch (arg) {
       case "--port": opts.port = intArg(arg, value()); break;
+      case "--host": opts.host = value(); break;
+      case "--connect-timeout": opts.connectTimeout = intArg(arg, value()); break;
+      case "--no-cors": opts.noCors = true; break;
       case "--ping-interval": opts.pingInterval = intArg(arg, value()); break;
       case "--ping-timeout": opts.pingTimeout = intArg(arg, value()); break;
       case "--max-payload": opts.maxPayload = intArg(arg, value()); break;
@@ -89,7 +98,7 @@ function parseArgs(argv) {
         break;
       }
       case "--no-upgrades": opts.allowUpgrades = false; break;
-      case "--cors-origin": opts.corsOrigin = value(); break;
+      case "--cors-origin": opts.corsOrigins.push(value()); break;
       case "--cors-credentials": opts.corsCredentials = true; break;
       case "--deny-param": opts.denyParam = value(); break;
       case "--initial-header": {
@@ -102,6 +111,9 @@ function parseArgs(argv) {
       default:
         usage(`unknown argument ${JSON.stringify(arg)}`);
     }
+  }
+  if (opts.noCors && (opts.corsOrigins.length > 0 || opts.corsCredentials)) {
+    usage("--no-cors cannot be combined with --cors-origin or --cors-credentials");
   }
   return opts;
 }
@@ -119,8 +131,11 @@ function engineOptions(path) {
     transports: opts.transports,
     allowUpgrades: opts.allowUpgrades,
   };
-  if (opts.corsOrigin !== null) {
-    o.cors = { origin: opts.corsOrigin, credentials: opts.corsCredentials };
+  if (!opts.noCors) {
+    // Every origin by default; one --cors-origin is sent as given, several are matched.
+    const list = opts.corsOrigins;
+    const origin = list.length === 0 ? "*" : list.length === 1 ? list[0] : list;
+    o.cors = { origin, credentials: opts.corsCredentials };
   }
   if (opts.denyParam !== null) {
     const name = opts.denyParam;
@@ -157,7 +172,7 @@ addInitialHeaders(sioEngine);
 
 const io = new SocketIOServer({
   serveClient: false,
-  connectTimeout: 1000,
+  connectTimeout: opts.connectTimeout,
   path: "/socket.io",
 });
 io.bind(sioEngine);
@@ -252,6 +267,6 @@ function shutdown() {
 process.on("SIGTERM", shutdown);
 process.on("SIGINT", shutdown);
 
-httpServer.listen(opts.port, "127.0.0.1", () => {
+httpServer.listen(opts.port, opts.host, () => {
   process.stdout.write(`listening ${httpServer.address().port}\n`);
 });
