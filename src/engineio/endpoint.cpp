@@ -2,8 +2,9 @@
 
 #include <boost/asio/strand.hpp>
 
-#include <iostream>
+#include <utility>
 
+#include "common/detail/user_call.hpp"
 #include "engineio/detail/cors.hpp"
 #include "engineio/detail/random_id.hpp"
 #include "engineio/detail/url_query.hpp"
@@ -108,7 +109,9 @@ http_reply empty_reply(unsigned status, bool close_connection) {
 }  // namespace
 
 endpoint::endpoint(boost::asio::any_io_executor executor, engine_options options)
-    : executor_(std::move(executor)), options_(std::move(options)) {
+    : executor_(std::move(executor)),
+      options_(std::move(options)),
+      log_(std::make_shared<const logger>(options_.logger)) {
   // The reference normalises the path to exactly one trailing slash.
   while (!options_.path.empty() && options_.path.back() == '/')
     options_.path.pop_back();
@@ -159,7 +162,7 @@ void endpoint::handle(const std::shared_ptr<http_exchange>& exchange) {
   const std::string_view method = exchange->method();
   const bool upgrade = exchange->is_websocket_upgrade();
   const bool preflight = method == "OPTIONS" && options_.cors.enabled;
-  exchange->set_common_headers(cors_headers(options_.cors, *exchange, preflight));
+  exchange->set_common_headers(cors_headers(options_.cors, *exchange, preflight, *log_));
   if (preflight) {
     http_reply r;
     r.status = 204;
@@ -209,13 +212,9 @@ void endpoint::handle(const std::shared_ptr<http_exchange>& exchange) {
   request.remote_address = exchange->remote_address();
   request.time = std::chrono::system_clock::now();
   if (options_.allow_request) {
-    std::optional<std::string> denial;
-    try {
-      denial = options_.allow_request(request);
-    } catch (const std::exception& e) {
-      report("allow_request threw: ", e.what());
-      denial = std::string(error_message(4));
-    }
+    // A throwing predicate refuses the handshake ("Forbidden"), as a refusal would.
+    auto denial = user_call(*log_, "allow_request", options_.allow_request, std::as_const(request))
+                      .value_or(std::string(error_message(4)));
     if (denial) {
       return upgrade ? refuse_upgrade(exchange, *denial)
                      : exchange->reply(error_reply(4, std::move(*denial)));
@@ -252,7 +251,7 @@ void endpoint::serve_existing(const std::shared_ptr<http_exchange>& exchange,
   const bool binary_body = exchange->header("content-type").starts_with("application/octet-stream");
   if (binary_body || !s->begin_post()) {
     exchange->reply(empty_reply(400, /*close_connection=*/true));
-    s->fail("transport error");
+    s->fail(disconnect_reason::transport_error);
     return;
   }
   if (const auto length = exchange->content_length(); length && *length > options_.max_payload) {
@@ -314,7 +313,7 @@ void endpoint::handshake(const std::shared_ptr<http_exchange>& exchange, bool we
   std::string response;
   if (websocket) {
     response = upgrade_response(*exchange, true,
-                                cors_headers(options_.cors, *exchange, /*preflight=*/false));
+                                cors_headers(options_.cors, *exchange, /*preflight=*/false, *log_));
     if (response.empty()) return refuse_upgrade(exchange, "Bad request");
   }
   std::string id = make_random_id();
@@ -329,11 +328,9 @@ void endpoint::handshake(const std::shared_ptr<http_exchange>& exchange, bool we
   auto on_open = [weak_self = weak_from_this(), s] {
     auto self = weak_self.lock();
     if (!self || !self->on_connection_) return;
-    try {
-      self->on_connection_(s);
-    } catch (const std::exception& e) {
-      self->report("connection handler threw: ", e.what());
-    }
+    user_call(
+        *self->log_, [&] { return "connection handler of session " + s->id(); },
+        self->on_connection_, s);
   };
   const std::string open_json = open_packet_json(id, websocket);
   if (websocket) {
@@ -385,8 +382,10 @@ void endpoint::close_all() {
     s->close();
 }
 
-void endpoint::report(std::string_view what, std::string_view detail) const {
-  std::cerr << "socketio: " << what << detail << '\n';
+std::shared_ptr<const logger> endpoint::log_of(const std::weak_ptr<endpoint>& e) {
+  if (const auto self = e.lock()) return self->log_;
+  static const auto fallback = std::make_shared<const logger>();
+  return fallback;
 }
 
 }  // namespace socketio::detail

@@ -4,6 +4,7 @@
 #include <regex>
 #include <stdexcept>
 
+#include "common/detail/user_call.hpp"
 #include "socketio/attach.hpp"
 #include "socketio/detail/core.hpp"
 
@@ -96,13 +97,15 @@ void socket::emit_with_ack(std::string_view event, args values, std::chrono::mil
   }
   const auto s = impl_.lock();
   if (!s || !s->connected()) {
-    if (callback) callback(ack_error{"socket has been disconnected"}, {});
+    if (callback) callback(ack_error{make_error_code(error::socket_disconnected).message()}, {});
     return;
   }
   s->on_strand([event = std::string(event), values = std::move(values), timeout,
                 callback = std::move(callback)](sio_socket& t) mutable {
     if (!t.connected()) {
-      callback(ack_error{"socket has been disconnected"}, {});
+      detail::user_call(
+          t.log(), [&] { return t.where("ack callback (disconnected)"); }, callback,
+          ack_error{make_error_code(error::socket_disconnected).message()}, args{});
       return;
     }
     const std::uint64_t id = t.nsp()->next_ack_id();
@@ -214,7 +217,7 @@ bool broadcast_operator::emit_args(std::string_view event, args values) const {
 void broadcast_operator::emit_with_ack(std::string_view event, args values,
                                        ack_callback callback) const {
   if (!nsp_) {
-    callback(ack_error{"socket has been disconnected"}, {});
+    callback(ack_error{make_error_code(error::socket_disconnected).message()}, {});
     return;
   }
   nsp_->broadcast_with_ack(event, std::move(values), opts_, std::move(callback));

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "adapter/detail/memory_adapter.hpp"
+#include "common/detail/user_call.hpp"
 #include "socketio/detail/core.hpp"
 
 namespace socketio::detail {
@@ -73,7 +74,8 @@ struct broadcast_ack_state : std::enable_shared_from_this<broadcast_ack_state> {
     const std::size_t want = expected;
     lock.unlock();
     const std::size_t answered = partial.size();
-    cb(ack_error{"operation has timed out", answered, want}, std::move(partial));
+    cb(ack_error{make_error_code(error::ack_timeout).message(), answered, want},
+       std::move(partial));
   }
 };
 
@@ -85,6 +87,11 @@ sio_namespace::sio_namespace(std::string name, std::weak_ptr<sio_server> server,
       server_(std::move(server)),
       parent_(std::move(parent)),
       adapter_(std::make_unique<memory_adapter>()) {}
+
+std::shared_ptr<const logger> sio_namespace::log_ptr() const {
+  const auto srv = server();
+  return srv ? srv->log_ptr() : endpoint::log_of({});
+}
 
 void sio_namespace::add_connection_handler(std::function<void(socket)> h) {
   std::lock_guard lock(mutex_);
@@ -192,7 +199,7 @@ void sio_namespace::disconnect_socket(const std::string& socket_id, bool close) 
     if (close && client) {
       client->disconnect_all_and_close();
     } else {
-      target.close("server namespace disconnect", true);
+      target.close(disconnect_reason::server_namespace_disconnect, true);
     }
   });
 }
@@ -232,7 +239,12 @@ void sio_namespace::broadcast_with_ack(std::string_view event, args values,
   const auto w = make_wire_packet(event_packet(name_, event, std::move(values), id));
   auto state = std::make_shared<broadcast_ack_state>();
   state->nodes = opts.flags.local ? 1 : adapter_->server_count();
-  state->callback = std::move(cb);
+  // The user's callback runs on an I/O thread (the last ack's or the timer's): never let it throw
+  // into the library.
+  state->callback = [cb = std::move(cb), log = log_ptr()](std::optional<ack_error> err,
+                                                          std::vector<json> responses) {
+    user_call(*log, "broadcast ack callback", cb, std::move(err), std::move(responses));
+  };
   if (const auto srv = server()) {
     state->timer =
         std::make_unique<boost::asio::steady_timer>(boost::asio::make_strand(srv->io_context()));
@@ -251,7 +263,11 @@ void sio_namespace::broadcast_with_ack(std::string_view event, args values,
 
 void sio_namespace::fetch_sockets(const broadcast_options& opts,
                                   std::function<void(std::vector<remote_socket>)> done) {
-  adapter_->fetch_sockets(*this, opts, std::move(done));
+  // A cluster adapter completes on an I/O thread: the callback must not throw into it.
+  adapter_->fetch_sockets(*this, opts,
+                          [done = std::move(done), log = log_ptr()](std::vector<remote_socket> s) {
+                            user_call(*log, "fetch_sockets callback", done, std::move(s));
+                          });
 }
 
 void sio_namespace::sockets_join(const broadcast_options& opts,

@@ -1,5 +1,6 @@
 #include <boost/asio/strand.hpp>
 
+#include "common/detail/user_call.hpp"
 #include "engineio/detail/http_connection.hpp"
 #include "engineio/detail/http_listener.hpp"
 #include "socketio/detail/core.hpp"
@@ -53,12 +54,12 @@ std::shared_ptr<sio_namespace> sio_server::lookup(const std::string& name, const
     parents = parents_;
   }
   for (const auto& [predicate, parent] : parents) {
-    bool match = false;
-    try {
-      match = predicate(name, auth);
-    } catch (const std::exception&) {
-      match = false;
-    }
+    // A throwing predicate does not match.
+    const bool match =
+        user_call(
+            endpoint_->log(), [&] { return "namespace predicate (for " + name + ")"; }, predicate,
+            name, auth)
+            .value_or(false);
     if (!match) continue;
     std::shared_ptr<sio_namespace> child;
     {
@@ -123,7 +124,8 @@ void sio_server::close() {
   for (const auto& nsp : namespaces()) {
     for (const auto& s : nsp->all_sockets()) {
       // PROTOCOL.md 2.9: sockets see "server shutting down", without a DISCONNECT packet.
-      s->on_strand([](sio_socket& target) { target.close("server shutting down", false); });
+      s->on_strand(
+          [](sio_socket& target) { target.close(disconnect_reason::server_shutting_down, false); });
     }
   }
   endpoint_->close_all();

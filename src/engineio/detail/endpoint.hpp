@@ -10,6 +10,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "common/detail/logger.hpp"
 #include "engineio/detail/http_exchange.hpp"
 #include "engineio/detail/session.hpp"
 #include "socketio/options.hpp"
@@ -39,8 +40,11 @@ class endpoint : public std::enable_shared_from_this<endpoint> {
   /// Closes every session (server shutdown).
   void close_all();
 
-  /// Reports a problem that is not the peer's fault (a throwing handler) on stderr.
-  void report(std::string_view what, std::string_view detail) const;
+  /// The log of options().logger; shared so that sessions can keep it.
+  const logger& log() const { return *log_; }
+  const std::shared_ptr<const logger>& log_ptr() const { return log_; }
+  /// The endpoint's log, or a default one when the endpoint is gone.
+  static std::shared_ptr<const logger> log_of(const std::weak_ptr<endpoint>& e);
 
   /// `{"code":N,"message":...}` with status 400 (403 for code 4).
   static http_reply error_reply(int code, std::string message = {});
@@ -59,6 +63,7 @@ class endpoint : public std::enable_shared_from_this<endpoint> {
 
   boost::asio::any_io_executor executor_;
   engine_options options_;
+  std::shared_ptr<const logger> log_;
   connection_handler on_connection_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<session>> sessions_;
