@@ -6,13 +6,11 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace socketio {
-
-/// Severity of a log line; `off` silences a logger.
-enum class log_level { debug, info, warning, error, off };
 
 /// A request as the server saw it: owned copies, safe to keep.
 struct request_info {
@@ -47,6 +45,21 @@ struct cors_options {
   std::optional<int> max_age_seconds;
 };
 
+/// Severity of a log message; `off` as a level silences everything.
+enum class log_level { debug, info, warning, error, off };
+
+/// Where the library's own messages go (a throwing handler, an unexpected I/O failure).
+/// Nothing is logged per packet at the default level, and messages never contain auth
+/// payloads, cookies or tokens. Expected shutdown noise (EOF, aborted operations) is not logged.
+struct logger_options {
+  /// Messages below this level are dropped before they are formatted.
+  log_level level = log_level::warning;
+  /// Receives each message that passes `level`. Empty: one line "socketio: <level>: <message>"
+  /// to stderr. Called on I/O threads, possibly on several at once; it must not block for long.
+  /// An exception it throws is swallowed.
+  std::function<void(log_level, std::string_view message)> sink;
+};
+
 /// Options of the Engine.IO layer.
 struct engine_options {
   /// Served by prefix; "/engine.io/" for a raw engine, "/socket.io/" under Socket.IO.
@@ -74,6 +87,8 @@ struct engine_options {
   /// "transport error": a stalled reader cannot grow memory without limit.
   std::size_t max_queued_packets = 100'000;
   std::size_t max_queued_bytes = 64u << 20;
+  /// The library's log (the Socket.IO server uses its engine's).
+  logger_options logger;
 };
 
 }  // namespace socketio

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/detail/user_call.hpp"
+
 namespace socketio::detail {
 
 namespace {
@@ -14,7 +16,8 @@ bool allows_any(const cors_options& cors) {
 
 }  // namespace
 
-header_list cors_headers(const cors_options& cors, const http_exchange& request, bool preflight) {
+header_list cors_headers(const cors_options& cors, const http_exchange& request, bool preflight,
+                         const logger& log) {
   header_list h;
   if (!cors.enabled) return h;
   const std::string_view origin = request.header("origin");
@@ -26,9 +29,10 @@ header_list cors_headers(const cors_options& cors, const http_exchange& request,
     h.emplace_back("Vary", "Origin");
   } else {
     const bool allowed =
-        !origin.empty() && (cors.allow_origin ? cors.allow_origin(origin)
-                                              : std::find(cors.origins.begin(), cors.origins.end(),
-                                                          origin) != cors.origins.end());
+        !origin.empty() &&
+        (cors.allow_origin
+             ? user_call(log, "cors allow_origin", cors.allow_origin, origin).value_or(false)
+             : std::find(cors.origins.begin(), cors.origins.end(), origin) != cors.origins.end());
     if (allowed) h.emplace_back("Access-Control-Allow-Origin", std::string(origin));
     h.emplace_back("Vary", "Origin");
   }

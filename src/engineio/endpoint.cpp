@@ -4,8 +4,9 @@
 
 #include <boost/asio/strand.hpp>
 
-#include <iostream>
+#include <utility>
 
+#include "common/detail/user_call.hpp"
 #include "engineio/detail/cors.hpp"
 #include "engineio/detail/random_id.hpp"
 #include "engineio/detail/url_query.hpp"
@@ -110,7 +111,9 @@ http_reply empty_reply(unsigned status, bool close_connection) {
 }  // namespace
 
 endpoint::endpoint(boost::asio::any_io_executor executor, engine_options options)
-    : executor_(std::move(executor)), options_(std::move(options)) {
+    : executor_(std::move(executor)),
+      options_(std::move(options)),
+      log_(std::make_shared<const logger>(options_.logger)) {
   // The reference normalises the path to exactly one trailing slash.
   while (!options_.path.empty() && options_.path.back() == '/')
     options_.path.pop_back();
@@ -169,7 +172,7 @@ void endpoint::handle(const std::shared_ptr<http_exchange>& exchange) {
   const std::string_view method = exchange->method();
   const bool upgrade = exchange->is_websocket_upgrade();
   const bool preflight = method == "OPTIONS" && options_.cors.enabled;
-  exchange->set_common_headers(cors_headers(options_.cors, *exchange, preflight));
+  exchange->set_common_headers(cors_headers(options_.cors, *exchange, preflight, *log_));
   if (preflight) {
     http_reply r;
     r.status = 204;
@@ -219,13 +222,9 @@ void endpoint::handle(const std::shared_ptr<http_exchange>& exchange) {
   request.remote_address = exchange->remote_address();
   request.time = std::chrono::system_clock::now();
   if (options_.allow_request) {
-    std::optional<std::string> denial;
-    try {
-      denial = options_.allow_request(request);
-    } catch (const std::exception& e) {
-      report("allow_request threw: ", e.what());
-      denial = std::string(error_message(4));
-    }
+    // A throwing predicate refuses the handshake ("Forbidden"), as a refusal would.
+    auto denial = user_call(*log_, "allow_request", options_.allow_request, std::as_const(request))
+                      .value_or(std::string(error_message(4)));
     if (denial) {
       return upgrade ? refuse_upgrade(exchange, *denial)
                      : exchange->reply(error_reply(4, std::move(*denial)));
@@ -262,7 +261,7 @@ void endpoint::serve_existing(const std::shared_ptr<http_exchange>& exchange,
   const bool binary_body = exchange->header("content-type").starts_with("application/octet-stream");
   if (binary_body || !s->begin_post()) {
     exchange->reply(empty_reply(400, /*close_connection=*/true));
-    s->fail("transport error");
+    s->fail(disconnect_reason::transport_error);
     return;
   }
   if (const auto length = exchange->content_length(); length && *length > options_.max_payload) {
@@ -324,7 +323,7 @@ void endpoint::handshake(const std::shared_ptr<http_exchange>& exchange, bool we
   std::string response;
   if (websocket) {
     response = upgrade_response(*exchange, true,
-                                cors_headers(options_.cors, *exchange, /*preflight=*/false));
+                                cors_headers(options_.cors, *exchange, /*preflight=*/false, *log_));
     if (response.empty()) return refuse_upgrade(exchange, "Bad request");
   }
   std::string id = make_random_id();
@@ -341,11 +340,8 @@ void endpoint::handshake(const std::shared_ptr<http_exchange>& exchange, bool we
     if (!self) return;
     const auto handler = self->connection_handler_ptr();
     if (!handler || !*handler) return;
-    try {
-      (*handler)(s);
-    } catch (const std::exception& e) {
-      self->report("connection handler threw: ", e.what());
-    }
+    user_call(
+        *self->log_, [&] { return "connection handler of session " + s->id(); }, *handler, s);
   };
   const std::string open_json = open_packet_json(id, websocket);
   if (websocket) {
@@ -414,8 +410,10 @@ void endpoint::close_all(std::function<void()> done) {
     s->close();
 }
 
-void endpoint::report(std::string_view what, std::string_view detail) const {
-  std::cerr << "socketio: " << what << detail << '\n';
+std::shared_ptr<const logger> endpoint::log_of(const std::weak_ptr<endpoint>& e) {
+  if (const auto self = e.lock()) return self->log_;
+  static const auto fallback = std::make_shared<const logger>();
+  return fallback;
 }
 
 }  // namespace socketio::detail

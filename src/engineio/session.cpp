@@ -6,6 +6,8 @@
 
 #include <exception>
 
+#include "common/detail/user_call.hpp"
+
 #include "engineio/detail/endpoint.hpp"
 
 namespace socketio::detail {
@@ -42,6 +44,7 @@ http_reply post_ok_reply() {
 session::session(std::weak_ptr<endpoint> owner, strand_type strand, std::string id,
                  transport_type initial, session_limits limits, request_info request)
     : owner_(std::move(owner)),
+      log_(endpoint::log_of(owner_)),
       strand_(std::move(strand)),
       id_(std::move(id)),
       request_(std::make_shared<const request_info>(std::move(request))),
@@ -70,8 +73,8 @@ void session::close() {
   on_strand([](session& s) { s.state_.close(); });
 }
 
-void session::fail(std::string reason) {
-  on_strand([reason = std::move(reason)](session& s) { s.state_.fail(reason); });
+void session::fail(disconnect_reason reason) {
+  on_strand([reason](session& s) { s.state_.fail(reason); });
 }
 
 void session::start_polling(std::function<void()> on_open) {
@@ -210,16 +213,12 @@ void session::close_websocket() {
 
 void session::deliver(packet&& p) {
   if (!on_message_) return;
-  try {
-    on_message_(p.binary, p.data);
-  } catch (const std::exception& e) {
-    if (auto ep = owner_.lock()) ep->report("message handler threw: ", e.what());
-  } catch (...) {
-    if (auto ep = owner_.lock()) ep->report("message handler threw", "");
-  }
+  user_call(
+      *log_, [this] { return "message handler of session " + id_; }, on_message_, p.binary,
+      std::string_view(p.data));
 }
 
-void session::closed(std::string_view reason) {
+void session::closed(disconnect_reason reason) {
   if (auto ep = owner_.lock()) ep->remove_session(id_);
   if (parked_get_) {
     // A parked GET never answered by the state machine (its connection stays usable).
@@ -229,13 +228,8 @@ void session::closed(std::string_view reason) {
   auto handler = std::move(on_close_);
   on_message_ = nullptr;
   if (!handler) return;
-  try {
-    handler(reason);
-  } catch (const std::exception& e) {
-    if (auto ep = owner_.lock()) ep->report("close handler threw: ", e.what());
-  } catch (...) {
-    if (auto ep = owner_.lock()) ep->report("close handler threw", "");
-  }
+  user_call(
+      *log_, [this] { return "close handler of session " + id_; }, handler, to_string(reason));
 }
 
 void session::on_ws_packet(ws_transport& t, packet&& p) {
@@ -250,7 +244,7 @@ void session::on_ws_written(ws_transport& t) {
   if (&t == websocket_.get()) state_.on_websocket_written();
 }
 
-void session::on_ws_closed(ws_transport& t, std::string_view reason) {
+void session::on_ws_closed(ws_transport& t, disconnect_reason reason) {
   if (&t == probe_.get()) {
     probe_.reset();
     state_.on_probe_closed();

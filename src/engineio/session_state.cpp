@@ -41,7 +41,7 @@ bool session_state::send_group(std::span<const message_ptr> group, bool is_volat
       queued_bytes_ + weight > limits_.max_queued_bytes) {
     if (is_volatile) return false;
     // A reader this far behind is stalled; closing it bounds memory and spares the others.
-    terminate("transport error", "1");
+    terminate(disconnect_reason::transport_error, "1");
     return false;
   }
   queued_bytes_ += weight;
@@ -80,10 +80,10 @@ void session_state::flush() {
   host_.write_websocket(std::move(batch));
 }
 
-void session_state::close(std::string_view reason) {
+void session_state::close(disconnect_reason reason) {
   if (phase_ != phase::open) return;
   phase_ = phase::closing;
-  close_reason_ = std::string(reason);
+  close_reason_ = reason;
   host_.cancel_timer(timer_kind::ping_interval);
   host_.cancel_timer(timer_kind::ping_timeout);
   if (upgrade_ != upgrade_phase::none) {
@@ -111,7 +111,7 @@ void session_state::close(std::string_view reason) {
   host_.arm_timer(timer_kind::close_linger, std::chrono::seconds(30));
 }
 
-void session_state::terminate(std::string_view reason, std::string_view poll_answer) {
+void session_state::terminate(disconnect_reason reason, std::string_view poll_answer) {
   if (phase_ == phase::closed) return;
   if (transport_ == transport_type::polling) {
     if (poll_parked_) {
@@ -124,7 +124,7 @@ void session_state::terminate(std::string_view reason, std::string_view poll_ans
   finish(reason);
 }
 
-void session_state::finish(std::string_view reason) {
+void session_state::finish(disconnect_reason reason) {
   if (phase_ == phase::closed) return;
   phase_ = phase::closed;
   host_.cancel_timer(timer_kind::ping_interval);
@@ -144,7 +144,7 @@ bool session_state::on_poll_get() {
   if (phase_ == phase::closed) return false;
   if (poll_parked_) {
     // PROTOCOL.md 1.6: overlapping GETs; the parked one gets `1`, the new one 400.
-    terminate("transport error", "1");
+    terminate(disconnect_reason::transport_error, "1");
     return false;
   }
   poll_parked_ = true;
@@ -167,7 +167,7 @@ bool session_state::on_poll_get() {
 void session_state::on_poll_aborted() {
   if (!poll_parked_) return;
   poll_parked_ = false;
-  terminate("transport error", {});
+  terminate(disconnect_reason::transport_error, {});
 }
 
 void session_state::on_poll_body(std::string_view body) {
@@ -177,7 +177,7 @@ void session_state::on_poll_body(std::string_view body) {
     handle_packet(std::move(p));
     if (phase_ != phase::open) return;
   }
-  if (!decoded.valid) terminate("parse error", "1");
+  if (!decoded.valid) terminate(disconnect_reason::parse_error, "1");
 }
 
 void session_state::handle_packet(packet&& p) {
@@ -194,11 +194,11 @@ void session_state::handle_packet(packet&& p) {
       break;
     case packet_type::ping:
       // EIO4 clients never ping (PROTOCOL.md 1.8): "invalid heartbeat direction".
-      terminate("transport error", "1");
+      terminate(disconnect_reason::transport_error, "1");
       break;
     case packet_type::close:
       // A client close over polling releases the parked GET with a noop (PROTOCOL.md 1.11).
-      terminate("transport close", "6");
+      terminate(disconnect_reason::transport_close, "6");
       break;
     case packet_type::open:
     case packet_type::upgrade:
@@ -227,7 +227,7 @@ void session_state::finish_websocket_close() {
   finish(close_reason_);
 }
 
-void session_state::on_websocket_closed(std::string_view reason) {
+void session_state::on_websocket_closed(disconnect_reason reason) {
   finish(reason);
 }
 
@@ -289,7 +289,7 @@ void session_state::on_timer(timer_kind kind) {
       send(ping_message());
       break;
     case timer_kind::ping_timeout:
-      terminate("ping timeout", "1");
+      terminate(disconnect_reason::ping_timeout, "1");
       break;
     case timer_kind::upgrade_timeout:
       if (upgrade_ == upgrade_phase::none) return;
@@ -303,7 +303,7 @@ void session_state::on_timer(timer_kind kind) {
   }
 }
 
-void session_state::fail(std::string_view reason) {
+void session_state::fail(disconnect_reason reason) {
   terminate(reason, "1");
 }
 

@@ -120,7 +120,7 @@ void ws_transport::do_write() {
               std::vector<boost::asio::const_buffer>().swap(self->buffers_);
             }
             if (ec) {
-              self->notify_closed("transport error");
+              self->notify_closed(disconnect_reason::transport_error);
               self->close_socket();
               return;
             }
@@ -144,7 +144,7 @@ void ws_transport::wait_readable() {
                          strand_, [self = shared_from_this()](boost::system::error_code ec) {
                            if (ec) {
                              if (!self->socket_closed_) {
-                               self->notify_closed("transport error");
+                               self->notify_closed(disconnect_reason::transport_error);
                                self->close_socket();
                              }
                              return;
@@ -167,7 +167,7 @@ void ws_transport::on_readable(bool parse_tail_first) {
       if (socket_closed_ || parser_.closed()) return;
       if (result.error != 0 || result.consumed == 0) {
         read_failed_ = true;
-        fail(result.error != 0 ? result.error : 1002, "transport error");
+        fail(result.error != 0 ? result.error : 1002, disconnect_reason::transport_error);
         return;
       }
       tail_.assign(std::string_view(pending).substr(result.consumed));
@@ -183,7 +183,8 @@ void ws_transport::on_readable(bool parse_tail_first) {
         return;
       }
       if (ec) {
-        notify_closed(ec == boost::asio::error::eof ? "transport close" : "transport error");
+        notify_closed(ec == boost::asio::error::eof ? disconnect_reason::transport_close
+                                                    : disconnect_reason::transport_error);
         close_socket();
         return;
       }
@@ -193,7 +194,7 @@ void ws_transport::on_readable(bool parse_tail_first) {
     if (socket_closed_ || parser_.closed()) return;
     if (result.error != 0) {
       read_failed_ = true;
-      fail(result.error, "transport error");
+      fail(result.error, disconnect_reason::transport_error);
       return;
     }
     tail_.assign(input.substr(result.consumed));
@@ -212,7 +213,7 @@ void ws_transport::on_ws_message(bool binary, std::string&& payload) {
   auto decoded = decode_text_packet(payload);
   if (!decoded) {
     // An invalid Engine.IO packet closes the session with "parse error" (PROTOCOL.md 1.2).
-    notify_closed("parse error");
+    notify_closed(disconnect_reason::parse_error);
     close();
     return;
   }
@@ -228,7 +229,7 @@ void ws_transport::on_ws_ping(std::string_view payload) {
 void ws_transport::on_ws_pong(std::string_view) {}
 
 void ws_transport::on_ws_close(std::uint16_t code, std::string_view) {
-  notify_closed("transport close");
+  notify_closed(disconnect_reason::transport_close);
   if (close_frame_sent_) {
     close_socket();
     return;
@@ -242,7 +243,7 @@ void ws_transport::on_ws_close(std::uint16_t code, std::string_view) {
   do_write();
 }
 
-void ws_transport::fail(std::uint16_t close_code, std::string_view reason) {
+void ws_transport::fail(std::uint16_t close_code, disconnect_reason reason) {
   notify_closed(reason);
   if (close_frame_sent_) {
     close_socket();
@@ -256,7 +257,7 @@ void ws_transport::fail(std::uint16_t close_code, std::string_view reason) {
   do_write();
 }
 
-void ws_transport::notify_closed(std::string_view reason) {
+void ws_transport::notify_closed(disconnect_reason reason) {
   if (auto owner = std::move(owner_)) owner->on_ws_closed(*this, reason);
 }
 

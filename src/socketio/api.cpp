@@ -4,6 +4,7 @@
 #include <regex>
 #include <stdexcept>
 
+#include "common/detail/user_call.hpp"
 #include "socketio/attach.hpp"
 #include "socketio/detail/core.hpp"
 #include "socketio/detail/handle_access.hpp"
@@ -93,13 +94,16 @@ void socket::emit_with_ack(std::string_view event, args values, std::chrono::mil
   detail::check_event_name(event);
   const auto s = impl_.lock();
   if (!s || !s->connected()) {
-    if (callback) callback(ack_error{"socket has been disconnected", 0, 0, {}}, {});
+    if (callback)
+      callback(ack_error{make_error_code(error::socket_disconnected).message(), 0, 0, {}}, {});
     return;
   }
   s->on_strand([event = std::string(event), values = std::move(values), timeout,
                 callback = std::move(callback)](sio_socket& t) mutable {
     if (!t.connected()) {
-      callback(ack_error{"socket has been disconnected", 0, 0, {}}, {});
+      detail::user_call(
+          t.log(), [&] { return t.where("ack callback (disconnected)"); }, callback,
+          ack_error{make_error_code(error::socket_disconnected).message(), 0, 0, {}}, args{});
       return;
     }
     const std::uint64_t id = t.nsp()->next_ack_id();
@@ -211,7 +215,7 @@ bool broadcast_operator::emit_args(std::string_view event, args values) const {
 void broadcast_operator::emit_with_ack(std::string_view event, args values,
                                        ack_callback callback) const {
   if (!nsp_) {
-    callback(ack_error{"socket has been disconnected", 0, 0, {}}, {});
+    callback(ack_error{make_error_code(error::socket_disconnected).message(), 0, 0, {}}, {});
     return;
   }
   nsp_->broadcast_with_ack(event, std::move(values), opts_, std::move(callback));

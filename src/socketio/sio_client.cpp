@@ -1,5 +1,4 @@
-#include <iostream>
-
+#include "common/detail/user_call.hpp"
 #include "engineio/detail/random_id.hpp"
 #include "socketio/detail/core.hpp"
 #include "socketio/detail/handle_access.hpp"
@@ -7,7 +6,7 @@
 namespace socketio::detail {
 
 sio_client::sio_client(std::shared_ptr<sio_server> server, std::shared_ptr<session> s)
-    : server_(std::move(server)), session_(s), connect_timer_(s->strand()) {}
+    : server_(std::move(server)), session_(s), log_(s->log_ptr()), connect_timer_(s->strand()) {}
 
 void sio_client::start() {
   const auto s = session_.lock();
@@ -67,7 +66,7 @@ void sio_client::on_packet(sio_packet&& p) {
   const auto socket = it->second;
   switch (p.type) {
     case sio_packet_type::disconnect:
-      socket->close("client namespace disconnect", false);
+      socket->close(disconnect_reason::client_namespace_disconnect, false);
       return;
     case sio_packet_type::event:
     case sio_packet_type::binary_event: {
@@ -110,7 +109,8 @@ void sio_client::on_connect(sio_packet&& p) {
   if (!server) return;
   const auto nsp = server->lookup(p.nsp, auth);
   if (!nsp) {
-    send_connect_error(p.nsp, connect_error{"Invalid namespace", std::nullopt});
+    send_connect_error(
+        p.nsp, connect_error{make_error_code(error::invalid_namespace).message(), std::nullopt});
     return;
   }
   const auto s = session_.lock();
@@ -145,12 +145,11 @@ void sio_client::on_connect(sio_packet&& p) {
       // The CONNECT reply goes out before anything the connection handler emits (2.4).
       self->send(make_wire_packet(reply));
       self->connect_timer_.cancel();
+      // Each handler runs even when an earlier one threw.
       for (const auto& h : sock->nsp()->connection_handlers()) {
-        try {
-          h(handle_access::make_socket(sock));
-        } catch (const std::exception& e) {
-          std::cerr << "socketio: connection handler threw: " << e.what() << '\n';
-        }
+        user_call(
+            *self->log_, [&] { return sock->where("connection handler"); }, h,
+            handle_access::make_socket(sock));
       }
       return;
     }
@@ -170,11 +169,20 @@ void sio_client::on_connect(sio_packet&& p) {
         (*run)(index + 1);
       });
     };
+    // A throwing middleware refuses the connection with its exception's text, as next(error)
+    // would; the exception is also logged.
+    std::optional<std::string> thrown;
     try {
       (*middlewares)[index](handle_access::make_socket(sock), std::move(next));
     } catch (const std::exception& e) {
+      thrown = e.what();
+    } catch (...) {
+      thrown = "middleware error";
+    }
+    if (thrown) {
+      report_user_exception(*self->log_, sock->where("connection middleware"), *thrown);
       self->connecting_.erase(sock->nsp()->name());
-      self->send_connect_error(sock->nsp()->name(), connect_error{e.what(), std::nullopt});
+      self->send_connect_error(sock->nsp()->name(), connect_error{*thrown, std::nullopt});
       *run = nullptr;
     }
   };
@@ -184,7 +192,7 @@ void sio_client::on_connect(sio_packet&& p) {
 void sio_client::disconnect_all_and_close() {
   auto sockets = sockets_;
   for (auto& [name, s] : sockets)
-    s->close("server namespace disconnect", true);
+    s->close(disconnect_reason::server_namespace_disconnect, true);
   if (const auto s = session_.lock()) s->close();
 }
 
@@ -194,8 +202,10 @@ void sio_client::on_close(std::string_view reason) {
   connect_timer_.cancel();
   auto sockets = std::move(sockets_);
   sockets_.clear();
+  // The engine's reasons are all disconnect_reason strings (PROTOCOL.md 2.9).
+  const auto r = parse_disconnect_reason(reason).value_or(disconnect_reason::transport_error);
   for (auto& [name, s] : sockets)
-    s->close(std::string(reason), false);
+    s->close(r, false);
 }
 
 }  // namespace socketio::detail

@@ -1,9 +1,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
-#include <iostream>
 #include <stdexcept>
 
+#include "common/detail/user_call.hpp"
 #include "socketio/detail/core.hpp"
 #include "socketio/detail/handle_access.hpp"
 
@@ -65,7 +65,8 @@ struct broadcast_ack_state : std::enable_shared_from_this<broadcast_ack_state> {
     const std::size_t want = expected;
     lock.unlock();
     const std::size_t answered = partial.size();
-    cb(ack_error{"operation has timed out", answered, want, {}}, std::move(partial));
+    cb(ack_error{make_error_code(error::ack_timeout).message(), answered, want, {}},
+       std::move(partial));
   }
 };
 
@@ -100,13 +101,19 @@ boost::asio::any_io_executor sio_namespace::executor() const {
 }
 
 void sio_namespace::log(log_level level, std::string_view message) const {
-  if (level < log_level::warning) return;
-  std::cerr << "socketio: " << name_ << ": " << message << '\n';
+  const auto l = log_ptr();
+  if (!l->enabled(level)) return;
+  l->log(level, "namespace " + name_ + ": " + std::string(message));
 }
 
 outgoing_packet sio_namespace::encode(socketio::packet p) const {
   p.nsp = name_;
   return outgoing_packet(make_wire_packet(std::move(p)));
+}
+
+std::shared_ptr<const logger> sio_namespace::log_ptr() const {
+  const auto srv = server();
+  return srv ? srv->log_ptr() : endpoint::log_of({});
 }
 
 void sio_namespace::add_connection_handler(std::function<void(socket)> h) {
@@ -227,7 +234,7 @@ void sio_namespace::disconnect_socket(const std::string& socket_id, bool close) 
     if (close && client) {
       client->disconnect_all_and_close();
     } else {
-      target.close("server namespace disconnect", true);
+      target.close(disconnect_reason::server_namespace_disconnect, true);
     }
   });
 }
@@ -273,7 +280,12 @@ void sio_namespace::broadcast_with_ack(std::string_view event, args values,
   const auto w = make_wire_packet(make_event_packet(name_, event, std::move(values), id));
   const auto a = adapter_ptr();
   auto state = std::make_shared<broadcast_ack_state>();
-  state->callback = std::move(cb);
+  // The user's callback runs on an I/O thread (the last ack's or the timer's): never let it throw
+  // into the library.
+  state->callback = [cb = std::move(cb), log = log_ptr()](std::optional<ack_error> err,
+                                                          std::vector<json> responses) {
+    user_call(*log, "broadcast ack callback", cb, std::move(err), std::move(responses));
+  };
   if (const auto srv = server()) {
     state->timer =
         std::make_unique<boost::asio::steady_timer>(boost::asio::make_strand(srv->executor()));
@@ -298,7 +310,12 @@ void sio_namespace::broadcast_with_ack(std::string_view event, args values,
 }
 
 void sio_namespace::fetch_sockets(const broadcast_options& opts, fetch_callback done) {
-  adapter_ptr()->fetch_sockets(opts, std::move(done));
+  // A cluster adapter completes on an I/O thread: the callback must not throw into it.
+  adapter_ptr()->fetch_sockets(
+      opts, [done = std::move(done), log = log_ptr()](std::optional<ack_error> err,
+                                                      std::vector<remote_socket> s) {
+        user_call(*log, "fetch_sockets callback", done, std::move(err), std::move(s));
+      });
 }
 
 void sio_namespace::sockets_join(const broadcast_options& opts,
@@ -368,14 +385,11 @@ void sio_namespace::server_side_event(const std::string& event, args values, ack
     for (auto it = first; it != last; ++it)
       handlers.push_back(it->second);
   }
+  const auto l = log_ptr();
   for (const auto& h : handlers) {
-    try {
-      h(values, reply);
-    } catch (const std::exception& e) {
-      log(log_level::error, "server-side handler for \"" + event + "\" threw: " + e.what());
-    } catch (...) {
-      log(log_level::error, "server-side handler for \"" + event + "\" threw");
-    }
+    user_call(
+        *l, [&] { return "server-side handler for \"" + event + "\" on " + name_; }, h, values,
+        reply);
   }
 }
 

@@ -1,6 +1,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "common/detail/user_call.hpp"
 #include "engineio/detail/http_connection.hpp"
 #include "engineio/detail/http_listener.hpp"
 #include "socketio/detail/core.hpp"
@@ -110,12 +111,12 @@ std::shared_ptr<sio_namespace> sio_server::lookup(const std::string& name, const
     parents = parents_;
   }
   for (const auto& [predicate, parent] : parents) {
-    bool match = false;
-    try {
-      match = predicate(name, auth);
-    } catch (const std::exception&) {
-      match = false;
-    }
+    // A throwing predicate does not match.
+    const bool match =
+        user_call(
+            endpoint_->log(), [&] { return "namespace predicate (for " + name + ")"; }, predicate,
+            name, auth)
+            .value_or(false);
     if (!match) continue;
     auto child = insert_namespace(name, parent);
     if (child->is_child()) parent->add_child(child);
@@ -178,7 +179,8 @@ void sio_server::close(std::function<void()> done) {
   for (const auto& nsp : namespaces()) {
     for (const auto& s : nsp->all_sockets()) {
       // docs/PROTOCOL.md 2.9: sockets see "server shutting down", without a DISCONNECT packet.
-      s->on_strand([](sio_socket& target) { target.close("server shutting down", false); });
+      s->on_strand(
+          [](sio_socket& target) { target.close(disconnect_reason::server_shutting_down, false); });
     }
   }
   // Once the last session is gone, every adapter closes; `done` runs when all have.

@@ -1,12 +1,9 @@
-#include <iostream>
+#include <utility>
 
+#include "common/detail/user_call.hpp"
 #include "socketio/detail/core.hpp"
 
 namespace socketio::detail {
-
-namespace {
-const char* const disconnected_message = "socket has been disconnected";
-}
 
 sio_socket::sio_socket(std::string id, std::shared_ptr<sio_namespace> nsp,
                        std::weak_ptr<sio_client> client, std::weak_ptr<session> s,
@@ -15,7 +12,10 @@ sio_socket::sio_socket(std::string id, std::shared_ptr<sio_namespace> nsp,
       nsp_(std::move(nsp)),
       client_(std::move(client)),
       session_(std::move(s)),
-      handshake_(std::move(hs)) {}
+      handshake_(std::move(hs)) {
+  const auto session = session_.lock();
+  log_ = session ? session->log_ptr() : endpoint::log_of({});
+}
 
 json sio_socket::data() const {
   std::lock_guard lock(data_mutex_);
@@ -27,9 +27,18 @@ void sio_socket::set_data(json v) {
   data_ = std::move(v);
 }
 
-void sio_socket::report(std::string_view what, std::string_view detail) const {
-  std::cerr << "socketio: socket " << id_ << " on " << nsp_->name() << ": " << what << detail
-            << '\n';
+std::string sio_socket::where(std::string_view kind, std::string_view event) const {
+  std::string out(kind);
+  if (!event.empty()) {
+    out += " \"";
+    out += event;
+    out += '"';
+  }
+  out += " of socket ";
+  out += id_;
+  out += " on ";
+  out += nsp_->name();
+  return out;
 }
 
 bool sio_socket::send_packet(const wire_packet_ptr& w, bool is_volatile) {
@@ -42,12 +51,11 @@ bool sio_socket::send_packet(const wire_packet_ptr& w, bool is_volatile) {
 bool sio_socket::emit_now(std::string_view event, args values,
                           std::optional<std::uint64_t> ack_id) {
   if (!connected()) return false;
-  for (const auto& h : outgoing_any_handlers) {
-    try {
-      h(std::string(event), values);
-    } catch (const std::exception& e) {
-      report("outgoing listener threw: ", e.what());
-    }
+  if (!outgoing_any_handlers.empty()) {
+    const std::string name(event);
+    for (const auto& h : outgoing_any_handlers)
+      user_call(
+          *log_, [&] { return where("outgoing listener", name); }, h, name, values);
   }
   return send_packet(
       make_wire_packet(make_event_packet(nsp_->name(), event, std::move(values), ack_id)));
@@ -70,7 +78,9 @@ void sio_socket::expect_ack(std::uint64_t id, std::optional<std::chrono::millise
         if (it == self->acks_.end()) return;
         auto callback = std::move(it->second.callback);
         self->acks_.erase(it);
-        callback(ack_error{"operation has timed out", 0, 0, {}}, {});
+        user_call(
+            *self->log_, [&] { return self->where("ack callback (timed out)"); }, callback,
+            ack_error{make_error_code(error::ack_timeout).message(), 0, 0, {}}, args{});
       });
     }
   }
@@ -83,11 +93,9 @@ void sio_socket::dispatch_ack(std::uint64_t id, args values) {
   auto entry = std::move(it->second);
   acks_.erase(it);
   if (entry.timer) entry.timer->cancel();
-  try {
-    entry.callback(std::nullopt, std::move(values));
-  } catch (const std::exception& e) {
-    report("ack callback threw: ", e.what());
-  }
+  user_call(
+      *log_, [&] { return where("ack callback"); }, entry.callback, std::nullopt,
+      std::move(values));
 }
 
 void sio_socket::dispatch_event(args values, std::optional<std::uint64_t> ack_id) {
@@ -98,13 +106,9 @@ void sio_socket::dispatch_event(args values, std::optional<std::uint64_t> ack_id
   // Catch-all listeners see every event before per-packet middleware, as in the reference
   // (so they also see events a middleware rejects). Copied: a listener may change the list.
   const auto any = any_handlers;
-  for (const auto& h : any) {
-    try {
-      h(event, values);
-    } catch (const std::exception& e) {
-      report("any listener threw: ", e.what());
-    }
-  }
+  for (const auto& h : any)
+    user_call(
+        *log_, [&] { return where("any listener", event); }, h, event, values);
   if (packet_middlewares.empty()) {
     run_handlers(event, values, ack_id);
     return;
@@ -134,17 +138,22 @@ void sio_socket::run_middlewares(std::size_t index,
     if (!self) return;
     self->on_strand([index, packet, ack_id, err = std::move(err)](sio_socket& s) {
       if (err) {
-        if (s.error_handler) s.error_handler(*err);
+        if (s.error_handler) {
+          // A copy: the handler may replace itself.
+          const auto handler = s.error_handler;
+          user_call(
+              s.log(), [&] { return s.where("error handler"); }, handler, *err);
+        }
         return;
       }
       s.run_middlewares(index + 1, packet, ack_id);
     });
   };
-  try {
-    packet_middlewares[index](packet->first, packet->second, std::move(next));
-  } catch (const std::exception& e) {
-    report("packet middleware threw: ", e.what());
-  }
+  // A copy: the middleware may add more while it runs. A throwing middleware drops the packet.
+  const auto middleware = packet_middlewares[index];
+  user_call(
+      *log_, [&] { return where("packet middleware", packet->first); }, middleware, packet->first,
+      packet->second, std::move(next));
 }
 
 void sio_socket::run_handlers(const std::string& event, args& values,
@@ -172,17 +181,13 @@ void sio_socket::run_handlers(const std::string& event, args& values,
   auto entries = it->second;
   std::erase_if(it->second, [](const event_entry& e) { return e.once; });
   for (const auto& entry : entries) {
-    try {
-      entry.handler(values, reply);
-    } catch (const std::exception& e) {
-      report("handler threw: ", e.what());
-    } catch (...) {
-      report("handler threw", "");
-    }
+    user_call(
+        *log_, [&] { return where("event handler", event); }, entry.handler, std::as_const(values),
+        reply);
   }
 }
 
-void sio_socket::close(const std::string& reason, bool send_disconnect) {
+void sio_socket::close(disconnect_reason reason, bool send_disconnect) {
   if (!connected()) return;
   if (send_disconnect) {
     sio_packet p;
@@ -190,17 +195,15 @@ void sio_socket::close(const std::string& reason, bool send_disconnect) {
     p.nsp = nsp_->name();
     send_packet(make_wire_packet(p));
   }
-  auto notify = [&](const std::vector<socket::reason_handler>& list) {
-    for (const auto& h : list) {
-      try {
-        h(reason);
-      } catch (const std::exception& e) {
-        report("disconnect listener threw: ", e.what());
-      }
-    }
+  // Handlers keep receiving the reason's wire string (PROTOCOL.md 2.9).
+  const std::string text(to_string(reason));
+  auto notify = [&](const std::vector<socket::reason_handler>& list, std::string_view kind) {
+    for (const auto& h : list)
+      user_call(
+          *log_, [&] { return where(kind); }, h, text);
   };
   // PROTOCOL.md 2.9: "disconnecting" sees the rooms, then the rooms go, then "disconnect".
-  notify(disconnecting_handlers);
+  notify(disconnecting_handlers, "disconnecting handler");
   connected_.store(false);
   // Out of the socket table first: a concurrent join then finds it gone (sio_namespace::join).
   nsp_->remove_socket(id_);
@@ -208,15 +211,14 @@ void sio_socket::close(const std::string& reason, bool send_disconnect) {
   if (const auto c = client_.lock()) c->remove_socket(nsp_->name());
   auto pending = std::move(acks_);
   acks_.clear();
+  const std::string disconnected = make_error_code(error::socket_disconnected).message();
   for (auto& [id, entry] : pending) {
     if (entry.timer) entry.timer->cancel();
-    try {
-      entry.callback(ack_error{disconnected_message, 0, 0, {}}, {});
-    } catch (const std::exception& e) {
-      report("ack callback threw: ", e.what());
-    }
+    user_call(
+        *log_, [&] { return where("ack callback (disconnected)"); }, entry.callback,
+        ack_error{disconnected, 0, 0, {}}, args{});
   }
-  notify(disconnect_handlers);
+  notify(disconnect_handlers, "disconnect handler");
   handlers.clear();
   any_handlers.clear();
   outgoing_any_handlers.clear();

@@ -22,6 +22,7 @@
 
 namespace {
 
+using socketio::disconnect_reason;
 using socketio::detail::make_message;
 using socketio::detail::message_ptr;
 using socketio::detail::packet;
@@ -232,9 +233,9 @@ class fake_host final : public session_host {
     record("deliver " + describe(p.type, p.binary, p.data));
     delivered.push_back(std::move(p));
   }
-  void closed(std::string_view reason) override {
-    record("closed " + std::string(reason));
-    closed_reasons.emplace_back(reason);
+  void closed(disconnect_reason reason) override {
+    record("closed " + std::string(to_string(reason)));
+    closed_reasons.emplace_back(to_string(reason));
   }
 
  private:
@@ -731,7 +732,7 @@ TEST_F(SessionState, PostAfterCloseIsIgnored) {
 TEST_F(SessionState, FailAnswersParkedGetWithClose) {
   make_polling();
   ASSERT_TRUE(get());
-  state().fail("transport error");
+  state().fail(disconnect_reason::transport_error);
   EXPECT_EQ(host.io_log(), (strings{"respond 1", "closed transport error"}));
 }
 
@@ -790,12 +791,12 @@ TEST_F(SessionState, WebSocketClosedByPeer) {
   make_websocket();
   state().start();
   host.clear_log();
-  state().on_websocket_closed("transport close");
+  state().on_websocket_closed(disconnect_reason::transport_close);
   EXPECT_EQ(host.log(),
             (strings{"cancel ping_interval", "cancel ping_timeout", "cancel upgrade_timeout",
                      "cancel close_linger", "closed transport close"}));
   EXPECT_EQ(host.armed(), strings{});
-  state().on_websocket_closed("transport error");
+  state().on_websocket_closed(disconnect_reason::transport_error);
   state().close();
   EXPECT_EQ(host.closed_reasons, (strings{"transport close"}));
 }
@@ -929,7 +930,7 @@ TEST_F(SessionState, ProbeRefusedOnWebSocketSession) {
 
 TEST_F(SessionState, ProbeRefusedAfterClose) {
   make_polling();
-  state().fail("transport error");
+  state().fail(disconnect_reason::transport_error);
   EXPECT_FALSE(state().on_probe_opened());
 }
 
@@ -1105,7 +1106,7 @@ TEST_F(SessionState, CloseDuringUpgradeDropsProbe) {
   ASSERT_TRUE(probe_opened());
   probe(packet_type::ping, "probe");
   host.clear_log();
-  state().fail("transport error");
+  state().fail(disconnect_reason::transport_error);
   EXPECT_EQ(host.io_log(), (strings{"drop_probe", "closed transport error"}));
   EXPECT_EQ(state().upgrade(), upgrade_phase::none);
 }
@@ -1189,7 +1190,7 @@ TEST_F(SessionState, ServerCloseWithoutGetFinishesAfterLinger) {
 TEST_F(SessionState, ServerCloseCustomReason) {
   make_polling();
   ASSERT_TRUE(get());
-  state().close("server shutting down");
+  state().close(disconnect_reason::server_shutting_down);
   EXPECT_EQ(host.closed_reasons, (strings{"server shutting down"}));
   EXPECT_EQ(host.responses, (strings{"1"}));
 }
@@ -1264,8 +1265,8 @@ TEST_F(SessionState, AfterClosedEverythingIsInertAndClosedIsReportedOnce) {
   post("4x");
   post("1");
   state().close();
-  state().fail("transport error");
-  state().on_websocket_closed("transport close");
+  state().fail(disconnect_reason::transport_error);
+  state().on_websocket_closed(disconnect_reason::transport_close);
   state().on_timer(timer_kind::ping_interval);
   state().on_timer(timer_kind::ping_timeout);
   state().on_timer(timer_kind::upgrade_timeout);
@@ -1283,7 +1284,7 @@ TEST_F(SessionState, AfterClosedEverythingIsInertAndClosedIsReportedOnce) {
 
 TEST_F(SessionState, WebSocketAfterClosedSendIsRefused) {
   make_websocket();
-  state().on_websocket_closed("transport close");
+  state().on_websocket_closed(disconnect_reason::transport_close);
   EXPECT_FALSE(state().send(text("x")));
   ws_packet(packet_type::message, "late");
   EXPECT_TRUE(host.batches.empty());

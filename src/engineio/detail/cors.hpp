@@ -2,6 +2,7 @@
 // (PROTOCOL.md 1.12).
 #pragma once
 
+#include "common/detail/logger.hpp"
 #include "engineio/detail/http_exchange.hpp"
 #include "socketio/options.hpp"
 
@@ -9,6 +10,8 @@ namespace socketio::detail {
 
 /// Headers for any response to this request (empty when CORS is off). `preflight` adds the
 /// OPTIONS-only ones (methods, allowed headers, max age).
-header_list cors_headers(const cors_options& cors, const http_exchange& request, bool preflight);
+/// A throwing allow_origin predicate is reported to `log` and counts as "not allowed".
+header_list cors_headers(const cors_options& cors, const http_exchange& request, bool preflight,
+                         const logger& log);
 
 }  // namespace socketio::detail

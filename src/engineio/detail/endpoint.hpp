@@ -10,6 +10,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "common/detail/logger.hpp"
 #include "engineio/detail/http_exchange.hpp"
 #include "engineio/detail/session.hpp"
 #include "socketio/options.hpp"
@@ -40,8 +41,11 @@ class endpoint : public std::enable_shared_from_this<endpoint> {
   /// table is empty.
   void close_all(std::function<void()> done = {});
 
-  /// Reports a problem that is not the peer's fault (a throwing handler) on stderr.
-  void report(std::string_view what, std::string_view detail) const;
+  /// The log of options().logger; shared so that sessions can keep it.
+  const logger& log() const { return *log_; }
+  const std::shared_ptr<const logger>& log_ptr() const { return log_; }
+  /// The endpoint's log, or a default one when the endpoint is gone.
+  static std::shared_ptr<const logger> log_of(const std::weak_ptr<endpoint>& e);
 
   /// `{"code":N,"message":...}` with status 400 (403 for code 4).
   static http_reply error_reply(int code, std::string message = {});
@@ -62,6 +66,7 @@ class endpoint : public std::enable_shared_from_this<endpoint> {
   engine_options options_;
   std::shared_ptr<const connection_handler> connection_handler_ptr() const;
 
+  std::shared_ptr<const logger> log_;
   mutable std::mutex mutex_;
   std::shared_ptr<const connection_handler> on_connection_;  // guarded by mutex_
   std::function<void()> on_all_closed_;                      // guarded by mutex_

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "common/detail/logger.hpp"
 #include "engineio/detail/http_exchange.hpp"
 #include "engineio/detail/session_state.hpp"
 #include "engineio/detail/ws_transport.hpp"
@@ -36,6 +37,9 @@ class session : public std::enable_shared_from_this<session>,
   const request_info& request() const { return *request_; }
   const std::shared_ptr<const request_info>& request_ptr() const { return request_; }
   const strand_type& strand() const { return strand_; }
+  /// The endpoint's log (shared, so that it outlives the endpoint for late callbacks).
+  const logger& log() const { return *log_; }
+  const std::shared_ptr<const logger>& log_ptr() const { return log_; }
   /// The current transport; readable from any thread (for request validation).
   transport_type current_transport() const { return transport_.load(std::memory_order_acquire); }
 
@@ -53,7 +57,7 @@ class session : public std::enable_shared_from_this<session>,
   void poll_get(std::shared_ptr<http_exchange> exchange);
   void poll_post(std::string body, std::shared_ptr<http_exchange> exchange);
   void probe(std::shared_ptr<ws_transport> ws, std::string handshake);
-  void fail(std::string reason);
+  void fail(disconnect_reason reason);
 
   /// A POST is being read; a second concurrent one is refused (PROTOCOL.md 1.6).
   bool begin_post() { return !posting_.exchange(true); }
@@ -95,14 +99,15 @@ class session : public std::enable_shared_from_this<session>,
   void drop_probe() override;
   void close_websocket() override;
   void deliver(packet&& p) override;
-  void closed(std::string_view reason) override;
+  void closed(disconnect_reason reason) override;
 
   // ws_transport_owner
   void on_ws_packet(ws_transport& t, packet&& p) override;
   void on_ws_written(ws_transport& t) override;
-  void on_ws_closed(ws_transport& t, std::string_view reason) override;
+  void on_ws_closed(ws_transport& t, disconnect_reason reason) override;
 
   std::weak_ptr<endpoint> owner_;
+  std::shared_ptr<const logger> log_;
   strand_type strand_;
   std::string id_;
   std::shared_ptr<const request_info> request_;  // shared with the Socket.IO handshakes

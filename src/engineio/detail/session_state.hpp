@@ -12,6 +12,7 @@
 
 #include "engineio/detail/message.hpp"
 #include "engineio/detail/packet.hpp"
+#include "socketio/error.hpp"
 
 namespace socketio::detail {
 
@@ -40,7 +41,7 @@ class session_host {
   /// A message for the application.
   virtual void deliver(packet&& p) = 0;
   /// The session is over; forget its id.
-  virtual void closed(std::string_view reason) = 0;
+  virtual void closed(disconnect_reason reason) = 0;
 };
 
 struct session_limits {
@@ -69,7 +70,7 @@ class session_state {
   /// once; all or none are queued.
   bool send_group(std::span<const message_ptr> group, bool is_volatile = false);
   /// Server-initiated close: flush what is queued, then close ("forced close").
-  void close(std::string_view reason = "forced close");
+  void close(disconnect_reason reason = disconnect_reason::forced_close);
 
   // --- polling transport events ---
   /// A GET arrived. Returns false for an overlapping GET: the caller answers it 400 and the
@@ -83,7 +84,7 @@ class session_state {
   // --- websocket transport events ---
   void on_websocket_packet(packet&& p);
   void on_websocket_written();
-  void on_websocket_closed(std::string_view reason);
+  void on_websocket_closed(disconnect_reason reason);
 
   // --- upgrade ---
   /// A WebSocket asks to upgrade this session. Returns false when it must be refused
@@ -96,7 +97,7 @@ class session_state {
   void on_timer(timer_kind kind);
 
   /// A transport failed (overlap, bad content type, socket error): close with that reason.
-  void fail(std::string_view reason);
+  void fail(disconnect_reason reason);
 
   /// True when a packet sent now would be written at once (volatile packets need this).
   bool writable() const;
@@ -109,11 +110,11 @@ class session_state {
  private:
   void handle_packet(packet&& p);
   void flush();
-  void finish(std::string_view reason);
+  void finish(disconnect_reason reason);
   /// Hands the rest of the queue to the WebSocket, closes it, and ends the session.
   void finish_websocket_close();
   /// Closes at once: a parked GET gets `poll_answer` (if non-empty), a WebSocket is closed.
-  void terminate(std::string_view reason, std::string_view poll_answer);
+  void terminate(disconnect_reason reason, std::string_view poll_answer);
 
   session_host& host_;
   session_limits limits_;
@@ -125,7 +126,7 @@ class session_state {
   bool poll_parked_ = false;
   bool ws_writing_ = false;
   bool ping_outstanding_ = false;
-  std::string close_reason_;
+  disconnect_reason close_reason_ = disconnect_reason::forced_close;
 };
 
 }  // namespace socketio::detail

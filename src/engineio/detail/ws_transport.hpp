@@ -15,6 +15,7 @@
 #include "engineio/detail/message.hpp"
 #include "engineio/detail/packet.hpp"
 #include "engineio/detail/ws_frame.hpp"
+#include "socketio/error.hpp"
 
 namespace socketio::detail {
 
@@ -29,7 +30,7 @@ class ws_transport_owner {
   /// A batch handed to write() is on the wire.
   virtual void on_ws_written(ws_transport& t) = 0;
   /// The peer closed or failed; the transport is gone. Called at most once.
-  virtual void on_ws_closed(ws_transport& t, std::string_view reason) = 0;
+  virtual void on_ws_closed(ws_transport& t, disconnect_reason reason) = 0;
 };
 
 class ws_transport : public std::enable_shared_from_this<ws_transport>, private ws_frame_sink {
@@ -58,8 +59,8 @@ class ws_transport : public std::enable_shared_from_this<ws_transport>, private 
   void do_write();
   void wait_readable();
   void on_readable(bool parse_tail_first);
-  void fail(std::uint16_t close_code, std::string_view reason);
-  void notify_closed(std::string_view reason);
+  void fail(std::uint16_t close_code, disconnect_reason reason);
+  void notify_closed(disconnect_reason reason);
   void shutdown_after_close_frame();
   /// Drops the connection `after` from now unless it closed first.
   void arm_close_deadline(std::chrono::steady_clock::duration after);

@@ -18,10 +18,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/detail/logger.hpp"
 #include "engineio/detail/endpoint.hpp"
 #include "engineio/detail/session.hpp"
 #include "socketio/detail/parser.hpp"
 #include "socketio/detail/wire_packet.hpp"
+#include "socketio/error.hpp"
 #include "socketio/memory_adapter.hpp"
 #include "socketio/namespace.hpp"
 #include "socketio/server.hpp"
@@ -48,6 +50,8 @@ class sio_namespace : public adapter_host {
   }
 
   std::shared_ptr<sio_server> server() const { return server_.lock(); }
+  /// The server's log (a default one once the server is gone).
+  std::shared_ptr<const logger> log_ptr() const;
   bool is_child() const { return parent_ != nullptr; }
   /// Marks a dynamic parent: its broadcasts go to each of its children.
   void make_parent() { is_parent_ = true; }
@@ -135,6 +139,9 @@ class sio_socket : public std::enable_shared_from_this<sio_socket> {
   const socketio::handshake& handshake() const { return handshake_; }
   bool connected() const { return connected_.load(); }
   std::shared_ptr<sio_client> client() const { return client_.lock(); }
+  const logger& log() const { return *log_; }
+  /// Names a user callback of this socket for the log: kind, event, socket id, namespace.
+  std::string where(std::string_view kind, std::string_view event = {}) const;
 
   /// Runs `f(*this)` on the session's strand (inline when already there). A template, not a
   /// std::function: it runs once per recipient of every broadcast.
@@ -149,7 +156,7 @@ class sio_socket : public std::enable_shared_from_this<sio_socket> {
   void mark_connected() { connected_.store(true); }
   void dispatch_event(args values, std::optional<std::uint64_t> ack_id);
   void dispatch_ack(std::uint64_t id, args values);
-  void close(const std::string& reason, bool send_disconnect);
+  void close(disconnect_reason reason, bool send_disconnect);
   bool send_packet(const wire_packet_ptr& w, bool is_volatile = false);
   bool emit_now(std::string_view event, args values, std::optional<std::uint64_t> ack_id = {});
   void expect_ack(std::uint64_t id, std::optional<std::chrono::milliseconds> timeout,
@@ -177,13 +184,13 @@ class sio_socket : public std::enable_shared_from_this<sio_socket> {
   void run_middlewares(std::size_t index, std::shared_ptr<std::pair<std::string, args>> packet,
                        std::optional<std::uint64_t> ack_id);
   void run_handlers(const std::string& event, args& values, std::optional<std::uint64_t> ack_id);
-  void report(std::string_view what, std::string_view detail) const;
 
   std::string id_;
   std::shared_ptr<sio_namespace> nsp_;
   std::weak_ptr<sio_client> client_;
   std::weak_ptr<session> session_;
   socketio::handshake handshake_;
+  std::shared_ptr<const logger> log_;  // the session's, so it outlives the session
   std::atomic<bool> connected_{false};
   mutable std::mutex data_mutex_;
   json data_;
@@ -207,6 +214,7 @@ class sio_client : public std::enable_shared_from_this<sio_client> {
   /// socket.disconnect(true): every socket leaves, then the connection closes.
   void disconnect_all_and_close();
   std::weak_ptr<session> session_ref() const { return session_; }
+  const std::shared_ptr<const logger>& log_ptr() const { return log_; }
 
  private:
   void on_message(bool binary, std::string_view data);
@@ -221,6 +229,7 @@ class sio_client : public std::enable_shared_from_this<sio_client> {
   // Weak: sessions live in the server's registry, so a strong reference here would be a cycle.
   std::weak_ptr<sio_server> server_;
   std::weak_ptr<session> session_;
+  std::shared_ptr<const logger> log_;
   sio_decoder decoder_;
   std::unordered_map<std::string, std::shared_ptr<sio_socket>> sockets_;
   std::set<std::string> connecting_;
@@ -243,6 +252,7 @@ class sio_server : public std::enable_shared_from_this<sio_server> {
   void set_adapter_factory(adapter_factory factory);
   const server_options& options() const { return options_; }
   const std::shared_ptr<endpoint>& engine() const { return endpoint_; }
+  const std::shared_ptr<const logger>& log_ptr() const { return endpoint_->log_ptr(); }
 
   std::shared_ptr<sio_namespace> of(const std::string& name);
   std::shared_ptr<sio_namespace> add_parent(
