@@ -50,8 +50,6 @@ import http from "node:http";
 import process from "node:process";
 import { Server as EngineServer } from "engine.io";
 import { Server as SocketIOServer } from "socket.io";
-import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
-import { createClient } from "redis";
 
 function usage(message) {
   process.stderr.write(`fixture: ${message}\n`);
@@ -321,11 +319,17 @@ io.of("/").on("connection", (socket) => {
   });
   socket.on("cluster-sse", (...args) => {
     const [payload] = withoutAck(args);
-    io.serverSideEmit("sse", payload);
+    // A single node has no other node to tell (the in-memory adapter only warns).
+    if (clusterOpts.redis !== null) io.serverSideEmit("sse", payload);
     ackWith(args);
   });
   socket.on("cluster-sse-ack", (...args) => {
     const [payload] = withoutAck(args);
+    if (clusterOpts.redis === null) {
+      // No other node: nothing to wait for (the in-memory adapter never calls back).
+      ackWith(args, { timedOut: false, responses: [] });
+      return;
+    }
     // The callback form reports the partial responses on timeout, which the
     // promise form (serverSideEmitWithAck) drops.
     io.serverSideEmit("sse-ack", payload, (err, responses) => {
@@ -357,13 +361,19 @@ io.of("/").on("sse-ack", (...args) => {
  */
 async function attachCluster() {
   if (clusterOpts.redis === null) return;
+  // Loaded only for cluster runs, so that single-node start-up stays as fast as before.
+  const { createAdapter, createShardedAdapter } = await import("@socket.io/redis-adapter");
+  const { createClient } = await import("redis");
   const pub = createClient({ url: clusterOpts.redis });
   const sub = pub.duplicate();
-  let lastError = "";
-  const onError = (which) => (err) => {
-    const text = `fixture: redis ${which}: ${err?.message ?? err}\n`;
-    if (text !== lastError) process.stderr.write(text);
-    lastError = text;
+  // One line per change of error, so that a long outage does not flood stderr.
+  const onError = (which) => {
+    let last = "";
+    return (err) => {
+      const text = `fixture: redis ${which}: ${err?.message ?? err}\n`;
+      if (text !== last) process.stderr.write(text);
+      last = text;
+    };
   };
   pub.on("error", onError("pub"));
   sub.on("error", onError("sub"));
