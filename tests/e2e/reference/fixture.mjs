@@ -37,6 +37,16 @@
 //                  - any other namespace is refused ("Invalid namespace").
 // Anything else gets 404. It prints `listening <port>` once it is ready and
 // exits with status 0 on SIGTERM or SIGINT.
+//
+// Cluster flags (FIXTURE.md, "Cluster operations"):
+//   --redis URL             join a cluster through @socket.io/redis-adapter 8.3
+//                           (node-redis clients, `redis://host:port[/db]`)
+//   --redis-mode MODE       classic (createAdapter, default) or sharded
+//                           (createShardedAdapter, dynamic subscription mode)
+// With them, `/` also serves cluster-count, cluster-fetch, cluster-join,
+// cluster-leave, cluster-disconnect, cluster-remote-emit, cluster-sse,
+// cluster-sse-ack and bcast-ack, and runs the server-side handlers "sse" and
+// "sse-ack" for serverSideEmit from other nodes and from the redis emitter.
 
 import http from "node:http";
 import process from "node:process";
@@ -118,7 +128,34 @@ function parseArgs(argv) {
   return opts;
 }
 
-const opts = parseArgs(process.argv.slice(2));
+// --- cluster flags -------------------------------------------------------------
+// Taken out of argv before parseArgs() so that the single-node options stay untouched.
+
+function takeClusterArgs(argv) {
+  const cluster = { redis: null, mode: "classic" };
+  const rest = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) usage(`${arg} needs a value`);
+      return argv[++i];
+    };
+    switch (arg) {
+      case "--redis": cluster.redis = value(); break;
+      case "--redis-mode": {
+        cluster.mode = value();
+        if (cluster.mode !== "classic" && cluster.mode !== "sharded") usage(`unknown redis mode ${cluster.mode}`);
+        break;
+      }
+      default: rest.push(arg);
+    }
+  }
+  return { cluster, rest };
+}
+
+const { cluster: clusterOpts, rest: singleNodeArgs } = takeClusterArgs(process.argv.slice(2));
+
+const opts = parseArgs(singleNodeArgs);
 
 /** Engine options shared by both endpoints; `path` differs. */
 function engineOptions(path) {
@@ -221,6 +258,145 @@ io.of("/custom").on("connection", (socket) => {
   socket.emit("auth", socket.handshake.auth);
 });
 
+// --- /socket.io/ on `/`: cluster operations ----------------------------------
+
+/**
+ * The FIXTURE.md order for acks that carry lists: numbers ascending, strings by
+ * UTF-16 code unit. Mixed lists put numbers first, then strings, then anything
+ * else ordered by its JSON text (the contract only uses uniform lists).
+ */
+function sortValues(values) {
+  const rank = (v) => (typeof v === "number" ? 0 : typeof v === "string" ? 1 : 2);
+  const byUnit = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+  return [...values].sort((a, b) => {
+    const ra = rank(a);
+    const rb = rank(b);
+    if (ra !== rb) return ra - rb;
+    if (ra === 0) return a - b;
+    if (ra === 1) return byUnit(a, b);
+    return byUnit(JSON.stringify(a), JSON.stringify(b));
+  });
+}
+
+function listeningPort() {
+  return httpServer.address()?.port ?? 0;
+}
+
+/** Logs a failed cluster request; the client's ack then carries `{ error }`. */
+function clusterError(op, err) {
+  process.stderr.write(`fixture: ${op} failed: ${err?.message ?? err}\n`);
+  return { error: String(err?.message ?? err) };
+}
+
+io.of("/").on("connection", (socket) => {
+  socket.on("cluster-count", async (...args) => {
+    try {
+      ackWith(args, await io.of("/").adapter.serverCount());
+    } catch (err) {
+      ackWith(args, clusterError("cluster-count", err));
+    }
+  });
+  socket.on("cluster-fetch", async (...args) => {
+    const [room] = withoutAck(args);
+    try {
+      const sockets = await io.in(String(room)).fetchSockets();
+      ackWith(args, sortValues(sockets.map((s) => s.id)));
+    } catch (err) {
+      ackWith(args, clusterError("cluster-fetch", err));
+    }
+  });
+  socket.on("cluster-join", (...args) => {
+    const [target, room] = withoutAck(args);
+    io.in(String(target)).socketsJoin(String(room));
+    ackWith(args);
+  });
+  socket.on("cluster-leave", (...args) => {
+    const [target, room] = withoutAck(args);
+    io.in(String(target)).socketsLeave(String(room));
+    ackWith(args);
+  });
+  socket.on("cluster-disconnect", (...args) => {
+    const [target] = withoutAck(args);
+    io.in(String(target)).disconnectSockets(true);
+    ackWith(args);
+  });
+  socket.on("cluster-remote-emit", async (...args) => {
+    const [target, payload] = withoutAck(args);
+    try {
+      const [found] = await io.in(String(target)).fetchSockets();
+      if (found) found.emit("remote", payload);
+      ackWith(args, Boolean(found));
+    } catch (err) {
+      ackWith(args, clusterError("cluster-remote-emit", err));
+    }
+  });
+  socket.on("cluster-sse", (...args) => {
+    const [payload] = withoutAck(args);
+    // A single node has no other node to tell (the in-memory adapter only warns).
+    if (clusterOpts.redis !== null) io.serverSideEmit("sse", payload);
+    ackWith(args);
+  });
+  socket.on("cluster-sse-ack", (...args) => {
+    const [payload] = withoutAck(args);
+    if (clusterOpts.redis === null) {
+      // No other node: nothing to wait for (the in-memory adapter never calls back).
+      ackWith(args, { timedOut: false, responses: [] });
+      return;
+    }
+    // The callback form reports the partial responses on timeout, which the
+    // promise form (serverSideEmitWithAck) drops.
+    io.serverSideEmit("sse-ack", payload, (err, responses) => {
+      ackWith(args, { timedOut: Boolean(err), responses: sortValues(responses ?? []) });
+    });
+  });
+  socket.on("bcast-ack", (...args) => {
+    const [room, payload, ms] = withoutAck(args);
+    io.to(String(room)).timeout(Number(ms)).emit("ask", payload, (err, responses) => {
+      ackWith(args, { timedOut: Boolean(err), responses: sortValues(responses ?? []) });
+    });
+  });
+});
+
+// Server-side handlers: run for serverSideEmit from other nodes and from the emitter.
+io.of("/").on("sse", (payload) => {
+  io.local.emit("sse-seen", payload, listeningPort());
+});
+io.of("/").on("sse-ack", (...args) => {
+  ackWith(args, listeningPort());
+});
+
+/**
+ * Connects the two node-redis clients and installs the adapter on every
+ * namespace. A Redis outage must not end the process: node-redis reconnects
+ * and re-subscribes by itself, so connection errors are only logged, and so
+ * are publish promises that the adapter leaves unobserved when a connection
+ * drops with commands in flight.
+ */
+async function attachCluster() {
+  if (clusterOpts.redis === null) return;
+  // Loaded only for cluster runs, so that single-node start-up stays as fast as before.
+  const { createAdapter, createShardedAdapter } = await import("@socket.io/redis-adapter");
+  const { createClient } = await import("redis");
+  const pub = createClient({ url: clusterOpts.redis });
+  const sub = pub.duplicate();
+  // One line per change of error, so that a long outage does not flood stderr.
+  const onError = (which) => {
+    let last = "";
+    return (err) => {
+      const text = `fixture: redis ${which}: ${err?.message ?? err}\n`;
+      if (text !== last) process.stderr.write(text);
+      last = text;
+    };
+  };
+  pub.on("error", onError("pub"));
+  sub.on("error", onError("sub"));
+  process.on("unhandledRejection", (err) => {
+    process.stderr.write(`fixture: unobserved rejection: ${err?.message ?? err}\n`);
+  });
+  await Promise.all([pub.connect(), sub.connect()]);
+  io.adapter(clusterOpts.mode === "sharded" ? createShardedAdapter(pub, sub) : createAdapter(pub, sub));
+}
+
 // --- HTTP routing ------------------------------------------------------------
 
 function route(url) {
@@ -267,6 +443,14 @@ function shutdown() {
 process.on("SIGTERM", shutdown);
 process.on("SIGINT", shutdown);
 
-httpServer.listen(opts.port, opts.host, () => {
-  process.stdout.write(`listening ${httpServer.address().port}\n`);
-});
+attachCluster().then(
+  () => {
+    httpServer.listen(opts.port, opts.host, () => {
+      process.stdout.write(`listening ${httpServer.address().port}\n`);
+    });
+  },
+  (err) => {
+    process.stderr.write(`fixture: cannot join the cluster: ${err?.message ?? err}\n`);
+    process.exit(1);
+  },
+);
