@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <set>
 #include <sstream>
 #include <string>
@@ -252,6 +253,39 @@ TEST_F(RedisVectors, NlohmannEncoderMissesOnlyTheLargeNumbersVector) {
   const auto half = json::to_msgpack(json(0.5));
   EXPECT_EQ(half.front(), 0xca);
   EXPECT_EQ(static_cast<std::uint8_t>(r::msgpack_encode(json(0.5)).front()), 0xcb);
+}
+
+// Network input never throws: every vector with bytes flipped, cut or appended goes through
+// every decoder, which must return a value or an error.
+TEST_F(RedisVectors, MutatedPayloadsNeverThrow) {
+  std::mt19937 rng(12345);  // fixed seed: the same inputs on every run
+  std::size_t errors = 0;
+  for (const auto& v : *vectors_) {
+    for (int round = 0; round < 200; ++round) {
+      std::string p = v.payload;
+      switch (round % 4) {
+        case 0:
+          p[rng() % p.size()] = static_cast<char>(rng());
+          break;
+        case 1:
+          p.resize(rng() % p.size());
+          break;
+        case 2:
+          p.push_back(static_cast<char>(rng()));
+          break;
+        default:
+          for (int i = 0; i < 4; ++i)
+            p[rng() % p.size()] = static_cast<char>(rng());
+      }
+      EXPECT_NO_THROW({
+        errors += r::decode_classic_broadcast(p).ok() ? 0 : 1;
+        errors += r::decode_classic_request(p).ok() ? 0 : 1;
+        errors += r::decode_classic_response(p).ok() ? 0 : 1;
+        errors += r::decode_sharded(p).ok() ? 0 : 1;
+      });
+    }
+  }
+  EXPECT_GT(errors, 0u);
 }
 
 }  // namespace
