@@ -13,7 +13,7 @@ namespace socketio {
 /// reaches a client or a handler, message() is that exact text (noted per value).
 enum class error {
   // Engine.IO handshake and request errors; message() is the `message` of the JSON error body
-  // (PROTOCOL.md 1.5), in the order of the protocol's error codes 0..5.
+  // (docs/PROTOCOL.md 1.5), in the order of the protocol's error codes 0..5.
   transport_unknown = 1,         ///< "Transport unknown" (code 0)
   session_unknown,               ///< "Session ID unknown" (code 1)
   bad_handshake_method,          ///< "Bad handshake method" (code 2)
@@ -27,10 +27,10 @@ enum class error {
   ack_timeout,              ///< "operation has timed out" (the reference's text)
   socket_disconnected,      ///< "socket has been disconnected"
   ack_needs_timeout,        ///< a broadcast with acks was emitted without timeout()
-  reserved_event_name,      ///< emit of connect, disconnect, ... (PROTOCOL.md 2.8)
-  bad_packet,               ///< a packet that does not parse (PROTOCOL.md 1.2, 2.7)
-  invalid_state,            ///< a packet the connection's state does not allow (PROTOCOL.md 2.7)
-  connect_timeout,          ///< no namespace joined within connect_timeout (PROTOCOL.md 2.10)
+  reserved_event_name,      ///< emit of connect, disconnect, ... (docs/PROTOCOL.md 2.8)
+  bad_packet,               ///< a packet that does not parse (docs/PROTOCOL.md 1.2, 2.7)
+  invalid_state,            ///< a packet the connection's state does not allow (docs/PROTOCOL.md 2.7)
+  connect_timeout,          ///< no namespace joined within connect_timeout (docs/PROTOCOL.md 2.10)
   adapter_request_timeout,  ///< a cluster adapter's request got no answer from every node in time
   adapter_unavailable,      ///< the adapter's backend (e.g. Redis) cannot be reached
   would_deadlock,           ///< a blocking wait on an I/O thread, which would complete it itself
@@ -46,7 +46,7 @@ inline boost::system::error_code make_error_code(error e) noexcept {
 }
 
 /// Why a socket or an Engine.IO session closed. to_string() gives the reason strings of
-/// PROTOCOL.md 2.9, which is what disconnect/disconnecting and close handlers receive.
+/// docs/PROTOCOL.md 2.9, which is what disconnect/disconnecting and close handlers receive.
 enum class disconnect_reason {
   transport_close,              ///< "transport close": the client closed the transport
   transport_error,              ///< "transport error": overlap, abort, WebSocket error, ...

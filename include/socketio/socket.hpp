@@ -54,7 +54,7 @@ class socket {
   /// Errors from per-packet middleware.
   void on_error(std::function<void(const std::string&)> handler) const;
 
-  /// Emits to this client. Throws std::invalid_argument for reserved names (PROTOCOL.md 2.8).
+  /// Emits to this client. Throws std::invalid_argument for reserved names (docs/PROTOCOL.md 2.8).
   template <class... T>
   bool emit(std::string_view event, T&&... values) const {
     return emit_args(event, args{json(std::forward<T>(values))...});

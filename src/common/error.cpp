@@ -65,7 +65,7 @@ class category final : public boost::system::error_category {
 };
 #pragma GCC diagnostic pop
 
-// Indexed by disconnect_reason; PROTOCOL.md 2.9.
+// Indexed by disconnect_reason; docs/PROTOCOL.md 2.9.
 constexpr std::array<std::string_view, 9> reason_strings{
     "transport close",
     "transport error",

@@ -159,7 +159,7 @@ session_limits endpoint::limits() const {
 
 void endpoint::refuse_upgrade(const std::shared_ptr<http_exchange>& exchange,
                               std::string_view message) {
-  // PROTOCOL.md 1.5: a refused upgrade is a raw HTTP 400 with the message as text/html.
+  // docs/PROTOCOL.md 1.5: a refused upgrade is a raw HTTP 400 with the message as text/html.
   http_reply r;
   r.status = 400;
   r.content_type = "text/html";
@@ -252,11 +252,11 @@ void endpoint::serve_existing(const std::shared_ptr<http_exchange>& exchange,
     return;
   }
   if (method != "POST") {
-    // PROTOCOL.md 1.5: other methods on a valid sid get an empty 500; the session lives on.
+    // docs/PROTOCOL.md 1.5: other methods on a valid sid get an empty 500; the session lives on.
     exchange->reply(empty_reply(500, /*close_connection=*/false));
     return;
   }
-  // EIO4 polling bodies are text, so a binary body is a transport error (PROTOCOL.md 1.3); so
+  // EIO4 polling bodies are text, so a binary body is a transport error (docs/PROTOCOL.md 1.3); so
   // is a POST overlapping another (1.6). Both: an empty 400, and the session closes.
   const bool binary_body = exchange->header("content-type").starts_with("application/octet-stream");
   if (binary_body || !s->begin_post()) {
@@ -284,7 +284,7 @@ void endpoint::serve_existing(const std::shared_ptr<http_exchange>& exchange,
 }
 
 std::string endpoint::open_packet_json(const std::string& sid, bool websocket) const {
-  // Exactly these five keys, in this order (PROTOCOL.md 1.4).
+  // Exactly these five keys, in this order (docs/PROTOCOL.md 1.4).
   std::string out = "{\"sid\":\"";
   out += sid;
   out += "\",\"upgrades\":";

@@ -31,7 +31,7 @@ void http_listener::close() {
 
 std::shared_ptr<endpoint> http_listener::route(std::string_view path) const {
   for (const auto& ep : endpoints_) {
-    // Matched by prefix of the path, as the reference does (PROTOCOL.md 1.1).
+    // Matched by prefix of the path, as the reference does (docs/PROTOCOL.md 1.1).
     if (path.starts_with(ep->options().path)) return ep;
   }
   return nullptr;

@@ -129,7 +129,7 @@ void session::poll_post(std::string body, std::shared_ptr<http_exchange> exchang
   on_strand([body = std::move(body), exchange = std::move(exchange)](session& s) {
     s.state_.on_poll_body(body);
     s.end_post();
-    // PROTOCOL.md 1.6: the body is dispatched before `ok` goes out, even when it closed the
+    // docs/PROTOCOL.md 1.6: the body is dispatched before `ok` goes out, even when it closed the
     // session with a parse error.
     exchange->reply(post_ok_reply());
   });
@@ -138,7 +138,7 @@ void session::poll_post(std::string body, std::shared_ptr<http_exchange> exchang
 void session::probe(std::shared_ptr<ws_transport> ws, std::string handshake) {
   on_strand([ws = std::move(ws), handshake = std::move(handshake)](session& s) {
     if (!s.state_.on_probe_opened()) {
-      // Already upgrading or upgraded: the reference answers 101 and closes (PROTOCOL.md 1.9).
+      // Already upgrading or upgraded: the reference answers 101 and closes (docs/PROTOCOL.md 1.9).
       ws->start(nullptr, handshake);
       ws->close();
       return;

@@ -92,12 +92,12 @@ void session_state::close(disconnect_reason reason) {
     upgrade_ = upgrade_phase::none;
   }
   if (transport_ == transport_type::websocket) {
-    // PROTOCOL.md 1.11: queued frames, then a close frame; no `1` packet on WebSocket. With a
+    // docs/PROTOCOL.md 1.11: queued frames, then a close frame; no `1` packet on WebSocket. With a
     // write in flight, the rest of the queue goes out when it completes.
     if (!ws_writing_) finish_websocket_close();
     return;
   }
-  // Polling (PROTOCOL.md 1.11): queued data goes out in a response of its own and the `1` in a
+  // Polling (docs/PROTOCOL.md 1.11): queued data goes out in a response of its own and the `1` in a
   // later GET, as the reference does after draining. A client handles a payload's packets
   // after its close, so a `1` sharing a payload with data would hide that data's effect (a
   // DISCONNECT would read as "transport close"). With nothing queued, a parked GET gets `1`.
@@ -143,13 +143,13 @@ void session_state::finish(disconnect_reason reason) {
 bool session_state::on_poll_get() {
   if (phase_ == phase::closed) return false;
   if (poll_parked_) {
-    // PROTOCOL.md 1.6: overlapping GETs; the parked one gets `1`, the new one 400.
+    // docs/PROTOCOL.md 1.6: overlapping GETs; the parked one gets `1`, the new one 400.
     terminate(disconnect_reason::transport_error, "1");
     return false;
   }
   poll_parked_ = true;
   if (upgrade_ == upgrade_phase::upgrading) {
-    // The client waits for this GET to return before it sends `5` (PROTOCOL.md 1.9).
+    // The client waits for this GET to return before it sends `5` (docs/PROTOCOL.md 1.9).
     poll_parked_ = false;
     host_.respond_poll("6");
     return true;
@@ -193,11 +193,11 @@ void session_state::handle_packet(packet&& p) {
       }
       break;
     case packet_type::ping:
-      // EIO4 clients never ping (PROTOCOL.md 1.8): "invalid heartbeat direction".
+      // EIO4 clients never ping (docs/PROTOCOL.md 1.8): "invalid heartbeat direction".
       terminate(disconnect_reason::transport_error, "1");
       break;
     case packet_type::close:
-      // A client close over polling releases the parked GET with a noop (PROTOCOL.md 1.11).
+      // A client close over polling releases the parked GET with a noop (docs/PROTOCOL.md 1.11).
       terminate(disconnect_reason::transport_close, "6");
       break;
     case packet_type::open:
@@ -265,7 +265,7 @@ void session_state::on_probe_packet(const packet& p) {
     flush();
     return;
   }
-  // Anything else on a probing socket: drop the probe, keep polling (PROTOCOL.md 1.9).
+  // Anything else on a probing socket: drop the probe, keep polling (docs/PROTOCOL.md 1.9).
   host_.cancel_timer(timer_kind::upgrade_timeout);
   upgrade_ = upgrade_phase::none;
   host_.drop_probe();

@@ -82,7 +82,7 @@ void ws_transport::do_write() {
   if (writing_ || socket_closed_) return;
   if (pending_.empty()) {
     if (close_after_write_ && !close_frame_sent_) {
-      // PROTOCOL.md 1.11: the reference's close frame has no status (the client sees 1005).
+      // docs/PROTOCOL.md 1.11: the reference's close frame has no status (the client sees 1005).
       close_frame_sent_ = true;
       pending_.push_back(item{nullptr, make_ws_close_frame(0)});
     } else {
@@ -212,7 +212,7 @@ void ws_transport::on_ws_message(bool binary, std::string&& payload) {
   }
   auto decoded = decode_text_packet(payload);
   if (!decoded) {
-    // An invalid Engine.IO packet closes the session with "parse error" (PROTOCOL.md 1.2).
+    // An invalid Engine.IO packet closes the session with "parse error" (docs/PROTOCOL.md 1.2).
     notify_closed(disconnect_reason::parse_error);
     close();
     return;

@@ -1,4 +1,4 @@
-// Socket.IO v5 packet encoder and validating decoder (PROTOCOL.md 2.1-2.3, 2.7, 2.8). The
+// Socket.IO v5 packet encoder and validating decoder (docs/PROTOCOL.md 2.1-2.3, 2.7, 2.8). The
 // decoder follows the socket.io-parser 4.2.7 algorithm step by step (2.2), minus the quirks
 // that the protocol notes mark as not worth copying; deviations are called out where they are.
 #include "socketio/detail/parser.hpp"
@@ -16,7 +16,7 @@ namespace {
 
 /// Deepest array/object nesting accepted from a client. nlohmann's dump() and our own
 /// placeholder walk recurse once per level, so hostile input such as 100k `[` must be refused
-/// before it is parsed (PROTOCOL.md 2.7: anything the decoder rejects closes the connection).
+/// before it is parsed (docs/PROTOCOL.md 2.7: anything the decoder rejects closes the connection).
 constexpr std::size_t max_nesting_depth = 64;
 
 constexpr std::string_view placeholder_key = "_placeholder";
@@ -38,7 +38,7 @@ constexpr bool is_binary_type(sio_packet_type type) {
 // Encoding
 
 /// Early-exit scan so the common event without binary is serialised straight from the
-/// caller's value, with no copy (PROTOCOL.md 2.3: types 5/6 only when binary is present).
+/// caller's value, with no copy (docs/PROTOCOL.md 2.3: types 5/6 only when binary is present).
 bool contains_binary(const json& value) {
   switch (value.type()) {
     case json::value_t::binary:
@@ -56,7 +56,7 @@ bool contains_binary(const json& value) {
 
 json make_placeholder(std::size_t num) {
   // Built key by key: ordered_json keeps insertion order, and the reference writes exactly
-  // `{"_placeholder":true,"num":i}` (PROTOCOL.md 2.3).
+  // `{"_placeholder":true,"num":i}` (docs/PROTOCOL.md 2.3).
   json placeholder = json::object();
   placeholder[std::string(placeholder_key)] = true;
   placeholder[std::string(num_key)] = num;
@@ -200,7 +200,7 @@ bool nesting_within_limit(std::string_view text) {
   return true;
 }
 
-/// The type check of the reference (`isPayloadValid`, PROTOCOL.md 2.1 and 2.7). CONNECT_ERROR
+/// The type check of the reference (`isPayloadValid`, docs/PROTOCOL.md 2.1 and 2.7). CONNECT_ERROR
 /// is held to an object here; clients may never send it anyway (2.4), so the caller rejects it.
 bool payload_valid(sio_packet_type type, const json& payload) {
   switch (type) {
@@ -252,7 +252,7 @@ std::optional<std::size_t> placeholder_index(const json& num, std::size_t count)
   }
 }
 
-/// Replaces every placeholder with its attachment (PROTOCOL.md 2.3). Like the reference, any
+/// Replaces every placeholder with its attachment (docs/PROTOCOL.md 2.3). Like the reference, any
 /// object whose `_placeholder` is exactly `true` counts as a placeholder; a bad or missing
 /// `num` makes the whole packet invalid. Recursion is bounded by `max_nesting_depth`.
 bool fill_placeholders(json& value, const std::vector<std::string>& attachments) {
@@ -297,7 +297,7 @@ encoded_packet encode_packet(const sio_packet& packet) {
       stripped = strip_binaries(packet.data, out.attachments);
       body = &stripped;
     }
-    // PROTOCOL.md 2.3: the binary variants only when binary is present, whatever was asked.
+    // docs/PROTOCOL.md 2.3: the binary variants only when binary is present, whatever was asked.
     if (is_event_type(type)) {
       type = binary ? sio_packet_type::binary_event : sio_packet_type::event;
     } else {
@@ -305,7 +305,7 @@ encoded_packet encode_packet(const sio_packet& packet) {
     }
   }
 
-  // Header: `<type>[<n>-][<nsp>,][<id>]` (PROTOCOL.md 2.2). For the usual main-namespace event
+  // Header: `<type>[<n>-][<nsp>,][<id>]` (docs/PROTOCOL.md 2.2). For the usual main-namespace event
   // this is one character and stays in the small-string buffer.
   std::string header;
   header.push_back(static_cast<char>('0' + static_cast<int>(type)));
@@ -333,7 +333,7 @@ encoded_packet encode_packet(const sio_packet& packet) {
 }
 
 sio_decoder::result sio_decoder::feed_text(std::string_view text, sio_packet& out) {
-  // PROTOCOL.md 2.3: a text message while attachments are outstanding is fatal.
+  // docs/PROTOCOL.md 2.3: a text message while attachments are outstanding is fatal.
   if (pending_) return result::error;
 
   // Step 1: the type digit. (The reference's `Number("")` makes an empty message a CONNECT;
@@ -385,7 +385,7 @@ sio_decoder::result sio_decoder::feed_text(std::string_view text, sio_packet& ou
 
   // Step 5: the rest, if any, must be JSON that passes the type check. An absent payload is
   // accepted for every type, as in the reference; for EVENT/ACK this is the `42`/`43` quirk
-  // (PROTOCOL.md 2.2): the packet comes back with discarded data and the caller ignores it.
+  // (docs/PROTOCOL.md 2.2): the packet comes back with discarded data and the caller ignores it.
   const std::string_view rest = text.substr(pos);
   if (!rest.empty()) {
     if (!nesting_within_limit(rest)) return result::error;
@@ -398,7 +398,7 @@ sio_decoder::result sio_decoder::feed_text(std::string_view text, sio_packet& ou
   }
 
   if (is_binary_type(packet.type)) {
-    // Dispatch waits for all attachments (PROTOCOL.md 2.3).
+    // Dispatch waits for all attachments (docs/PROTOCOL.md 2.3).
     pending_ = std::move(packet);
     expected_attachments_ = attachment_count;
     attachments_.clear();
@@ -410,7 +410,7 @@ sio_decoder::result sio_decoder::feed_text(std::string_view text, sio_packet& ou
 }
 
 sio_decoder::result sio_decoder::feed_binary(std::string_view bytes, sio_packet& out) {
-  // PROTOCOL.md 2.3: binary with no header announcing it is fatal.
+  // docs/PROTOCOL.md 2.3: binary with no header announcing it is fatal.
   if (!pending_) return result::error;
   attachments_.emplace_back(bytes);
   if (attachments_.size() < expected_attachments_) return result::need_more;

@@ -19,7 +19,7 @@ void sio_client::start() {
       [self = shared_from_this()](std::string_view reason) { self->on_close(reason); });
   const auto server = server_.lock();
   if (!server) return;
-  // PROTOCOL.md 2.10: a connection that joins no namespace in time is closed.
+  // docs/PROTOCOL.md 2.10: a connection that joins no namespace in time is closed.
   connect_timer_.expires_after(server->options().connect_timeout);
   connect_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
     const auto self = weak.lock();
@@ -37,7 +37,7 @@ void sio_client::remove_socket(const std::string& nsp) {
 }
 
 void sio_client::fatal() {
-  // Any protocol violation ends the whole connection (PROTOCOL.md 2.7).
+  // Any protocol violation ends the whole connection (docs/PROTOCOL.md 2.7).
   if (const auto s = session_.lock()) s->close();
 }
 
@@ -202,7 +202,7 @@ void sio_client::on_close(std::string_view reason) {
   connect_timer_.cancel();
   auto sockets = std::move(sockets_);
   sockets_.clear();
-  // The engine's reasons are all disconnect_reason strings (PROTOCOL.md 2.9).
+  // The engine's reasons are all disconnect_reason strings (docs/PROTOCOL.md 2.9).
   const auto r = parse_disconnect_reason(reason).value_or(disconnect_reason::transport_error);
   for (auto& [name, s] : sockets)
     s->close(r, false);

@@ -89,7 +89,7 @@ void sio_socket::expect_ack(std::uint64_t id, std::optional<std::chrono::millise
 
 void sio_socket::dispatch_ack(std::uint64_t id, args values) {
   const auto it = acks_.find(id);
-  if (it == acks_.end()) return;  // unknown ids are ignored (PROTOCOL.md 2.6)
+  if (it == acks_.end()) return;  // unknown ids are ignored (docs/PROTOCOL.md 2.6)
   auto entry = std::move(it->second);
   acks_.erase(it);
   if (entry.timer) entry.timer->cancel();
@@ -195,14 +195,14 @@ void sio_socket::close(disconnect_reason reason, bool send_disconnect) {
     p.nsp = nsp_->name();
     send_packet(make_wire_packet(p));
   }
-  // Handlers keep receiving the reason's wire string (PROTOCOL.md 2.9).
+  // Handlers keep receiving the reason's wire string (docs/PROTOCOL.md 2.9).
   const std::string text(to_string(reason));
   auto notify = [&](const std::vector<socket::reason_handler>& list, std::string_view kind) {
     for (const auto& h : list)
       user_call(
           *log_, [&] { return where(kind); }, h, text);
   };
-  // PROTOCOL.md 2.9: "disconnecting" sees the rooms, then the rooms go, then "disconnect".
+  // docs/PROTOCOL.md 2.9: "disconnecting" sees the rooms, then the rooms go, then "disconnect".
   notify(disconnecting_handlers, "disconnecting handler");
   connected_.store(false);
   // Out of the socket table first: a concurrent join then finds it gone (sio_namespace::join).

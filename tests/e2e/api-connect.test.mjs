@@ -191,7 +191,7 @@ describe("api: dynamic namespaces", { skip: skipApi }, () => {
     }
   });
 
-  test("an emit on a dynamic parent reaches its children (PROTOCOL.md 3.2)", async () => {
+  test("an emit on a dynamic parent reaches its children (docs/PROTOCOL.md 3.2)", async () => {
     const trigger = await connect(server, "/");
     const d1 = await connect(server, "/dyn-201");
     const d2 = await connect(server, "/dyn-202", { transports: ["websocket"] });

@@ -127,7 +127,7 @@ describe("error responses", () => {
     });
     it("WebSocket handshake with EIO=3 never yields an OPEN packet", async () => {
       // Refusing before the 101 is expected; the reference completes the
-      // 101 and then writes an HTTP 400 into the stream (PROTOCOL.md 1.5
+      // 101 and then writes an HTTP 400 into the stream (docs/PROTOCOL.md 1.5
       // case 9). Either way no Engine.IO session may start.
       const r = await connectWs(wsUrl(server, { EIO: "3" }));
       if (!r.ok) {

@@ -1,4 +1,4 @@
-// Socket.IO protocol violations (PROTOCOL.md 2.7), sent raw over polling.
+// Socket.IO protocol violations (docs/PROTOCOL.md 2.7), sent raw over polling.
 // A fatal input closes the whole Engine.IO session: the pending GET gets the
 // close packet `1` (a noop `6` may precede it), and every later request gets
 // 400 {"code":1,"message":"Session ID unknown"}. Non-fatal inputs leave the

@@ -41,7 +41,7 @@ describe("stalled reader", { skip: isReference && "Node's outbound queue is unbo
     // reset once the close deadline dropped it).
     stalled.conn.ws._socket.resume();
     const info = await withTimeout(stalled.conn.closed, 20000, "end of the stalled connection");
-    // 1005: the server's close frame without a status (PROTOCOL.md 1.11); 1006: dropped.
+    // 1005: the server's close frame without a status (docs/PROTOCOL.md 1.11); 1006: dropped.
     assert.ok([1005, 1006].includes(info.code), `close code ${info.code}`);
   });
 });

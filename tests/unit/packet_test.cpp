@@ -1,4 +1,4 @@
-// Unit tests for the Engine.IO v4 packet and polling payload codec (PROTOCOL.md 1.2, 1.3) and
+// Unit tests for the Engine.IO v4 packet and polling payload codec (docs/PROTOCOL.md 1.2, 1.3) and
 // for the outbound message helpers in message.hpp.
 #include "engineio/detail/packet.hpp"
 

@@ -1,4 +1,4 @@
-// Unit tests for the I/O-free Engine.IO session state machine (PROTOCOL.md 1.6 - 1.11).
+// Unit tests for the I/O-free Engine.IO session state machine (docs/PROTOCOL.md 1.6 - 1.11).
 // A fake session_host records every call in order; a fake clock keeps the armed timers with
 // absolute deadlines and fires them from advance(). No sleeps, no real time.
 #include "engineio/detail/session_state.hpp"
@@ -328,7 +328,7 @@ class SessionState : public ::testing::Test {
 using strings = std::vector<std::string>;
 
 // =========================================================================================
-// Heartbeat (PROTOCOL.md 1.8)
+// Heartbeat (docs/PROTOCOL.md 1.8)
 // =========================================================================================
 
 TEST_F(SessionState, StartArmsPingInterval) {
@@ -537,7 +537,7 @@ TEST_F(SessionState, WebSocketPongAfterDelayMovesNextPing) {
 }
 
 // =========================================================================================
-// Polling queue and requests (PROTOCOL.md 1.6, 1.7)
+// Polling queue and requests (docs/PROTOCOL.md 1.6, 1.7)
 // =========================================================================================
 
 TEST_F(SessionState, GetParksWhenNothingIsQueued) {
@@ -802,7 +802,7 @@ TEST_F(SessionState, WebSocketClosedByPeer) {
 }
 
 // =========================================================================================
-// Volatile packets (PROTOCOL.md 1.7)
+// Volatile packets (docs/PROTOCOL.md 1.7)
 // =========================================================================================
 
 TEST_F(SessionState, VolatileDroppedOnPollingWithoutParkedGet) {
@@ -907,7 +907,7 @@ TEST_F(SessionState, ByteBoundClosesSession) {
 }
 
 // =========================================================================================
-// Upgrade polling -> WebSocket (PROTOCOL.md 1.9)
+// Upgrade polling -> WebSocket (docs/PROTOCOL.md 1.9)
 // =========================================================================================
 
 TEST_F(SessionState, ProbeOpenedArmsUpgradeTimeoutAndSecondProbeIsRefused) {
@@ -1112,7 +1112,7 @@ TEST_F(SessionState, CloseDuringUpgradeDropsProbe) {
 }
 
 // =========================================================================================
-// Server close (PROTOCOL.md 1.11)
+// Server close (docs/PROTOCOL.md 1.11)
 // =========================================================================================
 
 TEST_F(SessionState, ServerCloseWithParkedGetSendsCloseAndFinishes) {
@@ -1146,7 +1146,7 @@ TEST_F(SessionState, ServerCloseWithoutGetWaitsForNextGetWhichEndsWithClose) {
   host.advance_to(1000);
   host.clear_log();
   // The data drains in a response of its own; the close packet follows in the next GET, so
-  // the client handles the data before it sees the close (PROTOCOL.md 1.11).
+  // the client handles the data before it sees the close (docs/PROTOCOL.md 1.11).
   EXPECT_TRUE(get());
   EXPECT_EQ(host.io_log(), (strings{"respond " + payload({"4a", "bAQID"})}));
   EXPECT_EQ(state().current_phase(), phase::closing);
@@ -1216,7 +1216,7 @@ TEST_F(SessionState, ServerCloseOnIdleWebSocket) {
   EXPECT_EQ(host.armed(), strings{});
 }
 
-// PROTOCOL.md 1.11: "server closes, WebSocket: queued frames, then a WebSocket close frame".
+// docs/PROTOCOL.md 1.11: "server closes, WebSocket: queued frames, then a WebSocket close frame".
 // BUG (src/engineio/session_state.cpp, session_state::close, websocket branch): while a write
 // is in flight, flush() returns without writing, close_websocket() is called at once and
 // finish() discards the queue, so packets sent after the in-flight write are lost. This test

@@ -1,4 +1,4 @@
-// Unit tests for the Socket.IO v5 packet encoder and validating decoder (PROTOCOL.md 2.1-2.3,
+// Unit tests for the Socket.IO v5 packet encoder and validating decoder (docs/PROTOCOL.md 2.1-2.3,
 // 2.7, 2.8). Wire strings are shown without the Engine.IO `4` prefix, as the decoder sees them.
 #include "socketio/detail/parser.hpp"
 #include "socketio/detail/reserved_names.hpp"
@@ -66,7 +66,7 @@ result decode(std::string_view text, sio_packet& out,
 }
 
 // ---------------------------------------------------------------------------------------------
-// Encoding, one case per packet type and header combination (PROTOCOL.md 2.2)
+// Encoding, one case per packet type and header combination (docs/PROTOCOL.md 2.2)
 
 TEST(SioEncode, EventMainNamespace) {
   EXPECT_EQ(encode_text(make_packet(sio_packet_type::event, "/", {}, json::array({"foo"}))),
@@ -162,7 +162,7 @@ TEST(SioEncode, BinaryTypeWithoutBinaryFallsBackToPlain) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Binary encoding (PROTOCOL.md 2.3)
+// Binary encoding (docs/PROTOCOL.md 2.3)
 
 TEST(SioEncode, BinaryEventSingleAttachment) {
   const auto encoded = encode_packet(make_packet(
@@ -229,7 +229,7 @@ TEST(SioEncode, BinaryPayloadLeavesInputUntouched) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// JSON output rules (PROTOCOL.md 2.2, 5)
+// JSON output rules (docs/PROTOCOL.md 2.2, 5)
 
 TEST(SioEncode, KeyOrderPreserved) {
   json obj = json::object();
@@ -274,7 +274,7 @@ TEST(SioReserved, Names) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Decoding valid forms (PROTOCOL.md 2.2, 2.4)
+// Decoding valid forms (docs/PROTOCOL.md 2.2, 2.4)
 
 TEST(SioDecode, ConnectMainNamespace) {
   sio_packet p;
@@ -422,7 +422,7 @@ TEST(SioDecode, NestingAtTheLimitAccepted) {
 }
 
 TEST(SioDecode, BareEventAndAckAreIgnoredPackets) {
-  // PROTOCOL.md 2.2 (quirk): the reference accepts `42`/`43` without payload and does nothing;
+  // docs/PROTOCOL.md 2.2 (quirk): the reference accepts `42`/`43` without payload and does nothing;
   // the decoder yields the packet with discarded data and the caller ignores it.
   sio_packet p;
   ASSERT_EQ(decode("2", p), result::packet);
@@ -455,7 +455,7 @@ TEST(SioDecode, AckWithReservedNameIsFine) {
 }
 
 TEST(SioDecode, ConnectErrorObjectParses) {
-  // The caller refuses CONNECT_ERROR from clients (PROTOCOL.md 2.4); the decoder only checks
+  // The caller refuses CONNECT_ERROR from clients (docs/PROTOCOL.md 2.4); the decoder only checks
   // its shape.
   sio_packet p;
   ASSERT_EQ(decode(R"(4{"message":"x"})", p), result::packet);
@@ -473,7 +473,7 @@ TEST(SioDecode, DecoderIsReusable) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Binary reassembly (PROTOCOL.md 2.3)
+// Binary reassembly (docs/PROTOCOL.md 2.3)
 
 TEST(SioDecodeBinary, SingleAttachment) {
   sio_decoder decoder;
@@ -492,7 +492,7 @@ TEST(SioDecodeBinary, SingleAttachment) {
 }
 
 TEST(SioDecodeBinary, ReorderedPlaceholders) {
-  // PROTOCOL.md 2.3 `452-9[...]`: the event name comes first, then the re-ordered binaries.
+  // docs/PROTOCOL.md 2.3 `452-9[...]`: the event name comes first, then the re-ordered binaries.
   sio_decoder decoder;
   sio_packet p;
   ASSERT_EQ(decoder.feed_text(
@@ -521,7 +521,7 @@ TEST(SioDecodeBinary, ReorderedPlaceholdersAck) {
   ASSERT_EQ(p.data.size(), 2u);
   EXPECT_EQ(p.data[0], bin("\x02"));
   EXPECT_EQ(p.data[1], bin("\x01"));
-  // Echoing it re-numbers the placeholders in document order (PROTOCOL.md 2.3).
+  // Echoing it re-numbers the placeholders in document order (docs/PROTOCOL.md 2.3).
   const auto encoded = encode_packet(p);
   EXPECT_EQ(encoded.text, R"(62-9[{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}])");
   EXPECT_EQ(encoded.attachments, (std::vector<std::string>{"\x02", "\x01"}));
@@ -620,7 +620,7 @@ TEST(SioDecodeBinary, DecoderReusableAfterBinaryPacket) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Fatal inputs (PROTOCOL.md 2.7): every row must yield result::error.
+// Fatal inputs (docs/PROTOCOL.md 2.7): every row must yield result::error.
 
 class SioFatalText : public ::testing::TestWithParam<std::string> {};
 
@@ -648,7 +648,7 @@ INSTANTIATE_TEST_SUITE_P(
         // EVENT must be a non-empty array starting with a string or a number
         "2{}"s, "2null"s, "2[]"s, "2[true]"s, "2[{\"a\":1}]"s, "2[null]"s, "2[[\"x\"]]"s, "2\"x\""s,
         "21"s + "{}", "2/admin,{}"s, "2/admin,[]"s,
-        // reserved event names (PROTOCOL.md 2.8)
+        // reserved event names (docs/PROTOCOL.md 2.8)
         "2[\"connect\"]"s, "2[\"connect_error\"]"s, "2[\"disconnect\"]"s, "2[\"disconnecting\"]"s,
         "2[\"newListener\"]"s, "2[\"removeListener\"]"s, "2/admin,3[\"disconnect\",1]"s,
         // payload is not valid JSON after the id

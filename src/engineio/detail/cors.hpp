@@ -1,5 +1,5 @@
 // CORS response headers, following the npm `cors` middleware the reference uses
-// (PROTOCOL.md 1.12).
+// (docs/PROTOCOL.md 1.12).
 #pragma once
 
 #include "common/detail/logger.hpp"

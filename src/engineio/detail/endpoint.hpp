@@ -1,4 +1,4 @@
-// The Engine.IO endpoint for one path: request validation (PROTOCOL.md 1.5), handshakes, and
+// The Engine.IO endpoint for one path: request validation (docs/PROTOCOL.md 1.5), handshakes, and
 // routing of polling requests and WebSocket upgrades to their sessions.
 #pragma once
 

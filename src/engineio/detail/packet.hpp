@@ -1,4 +1,4 @@
-// Engine.IO v4 packets and the long-polling payload format (PROTOCOL.md 1.2, 1.3).
+// Engine.IO v4 packets and the long-polling payload format (docs/PROTOCOL.md 1.2, 1.3).
 #pragma once
 
 #include <cstdint>

@@ -59,7 +59,7 @@ class session : public std::enable_shared_from_this<session>,
   void probe(std::shared_ptr<ws_transport> ws, std::string handshake);
   void fail(disconnect_reason reason);
 
-  /// A POST is being read; a second concurrent one is refused (PROTOCOL.md 1.6).
+  /// A POST is being read; a second concurrent one is refused (docs/PROTOCOL.md 1.6).
   bool begin_post() { return !posting_.exchange(true); }
   void end_post() { posting_.store(false); }
 

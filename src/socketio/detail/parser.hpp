@@ -1,5 +1,5 @@
 // Socket.IO v5 packets: text encoding with binary attachments, and an incremental decoder
-// that validates client input (PROTOCOL.md 2.1-2.3, 2.7). No I/O.
+// that validates client input (docs/PROTOCOL.md 2.1-2.3, 2.7). No I/O.
 #pragma once
 
 #include <cstdint>
