@@ -42,6 +42,30 @@ redis_reply convert(const redisReply& in) {
   return out;
 }
 
+// hiredis 0.14 allocates an array reply's element table as soon as it reads the header, so a
+// peer that announces "*100000000" makes it allocate gigabytes before sending one element
+// (newer hiredis has maxelements). The reader keeps hiredis's own object functions and only
+// refuses such headers: a refused array is an out-of-memory error for hiredis, which the
+// connection treats like any protocol error (close and reconnect).
+constexpr int max_array_elements = 1 << 20;
+
+void* (*hiredis_create_array)(const redisReadTask*, int) = nullptr;
+
+void* create_bounded_array(const redisReadTask* task, int elements) {
+  if (elements < 0 || elements > max_array_elements) return nullptr;
+  return hiredis_create_array(task, elements);
+}
+
+redisReplyObjectFunctions* bounded_functions(const redisReplyObjectFunctions* defaults) {
+  static redisReplyObjectFunctions functions = [defaults] {
+    redisReplyObjectFunctions f = *defaults;
+    hiredis_create_array = f.createArray;
+    f.createArray = create_bounded_array;
+    return f;
+  }();
+  return &functions;
+}
+
 }  // namespace
 
 std::string format_redis_command(const std::vector<std::string>& argv) {
@@ -65,6 +89,7 @@ std::string format_redis_command(const std::vector<std::string>& argv) {
 
 resp_reader::resp_reader() : reader_(redisReaderCreate()) {
   if (reader_ == nullptr) throw std::bad_alloc();
+  reader_->fn = bounded_functions(reader_->fn);
 }
 
 resp_reader::~resp_reader() {

@@ -70,5 +70,23 @@ TEST(RespCodec, GarbageIsAnErrorNotACrash) {
   }
 }
 
+// A peer announcing a huge array must not make the reader allocate the element table up
+// front (hiredis 0.14 would: 8 bytes per announced element); a real Redis never sends one.
+TEST(RespCodec, HugeArrayHeaderIsAnErrorWithoutAllocating) {
+  for (const std::string& header : {"*2000000000\r\n"s, "*1\r\n*1048577\r\n"s}) {
+    resp_reader reader;
+    redis_reply r;
+    ASSERT_TRUE(reader.feed(header.data(), header.size()));
+    EXPECT_EQ(reader.next(r), resp_reader::result::error) << header;
+  }
+  // The largest accepted size still parses (as an array that needs its elements).
+  resp_reader reader;
+  redis_reply r;
+  const std::string ok = "*3\r\n:1\r\n:2\r\n:3\r\n";
+  ASSERT_TRUE(reader.feed(ok.data(), ok.size()));
+  ASSERT_EQ(reader.next(r), resp_reader::result::reply);
+  EXPECT_EQ(r.elements.size(), 3u);
+}
+
 }  // namespace
 }  // namespace socketio::detail
