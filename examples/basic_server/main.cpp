@@ -15,7 +15,7 @@ int main() {
     }
     next(std::nullopt);
   });
-  io.on_connection([](socketio::socket s) {
+  io.on("connection", [](socketio::socket s) {
     s.join("lobby");
     s.on("chat", [s](const socketio::args& a, socketio::ack ack) {
       s.to("lobby").emit_args("chat", a);  // everyone in the lobby but the sender
@@ -25,7 +25,7 @@ int main() {
       // err->message == "operation has timed out" when the client did not answer in time
       if (!err) s.emit_args("thanks", answer);
     });
-    s.on_disconnect([](const std::string& reason) {
+    s.on("disconnect", [](const std::string& reason) {
       std::cout << "gone: " << reason << '\n';  // "transport close", "ping timeout", ...
     });
   });

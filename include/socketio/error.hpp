@@ -21,16 +21,16 @@ enum class error {
   handshake_refused,             ///< "Forbidden" (code 4): allow_request refused the handshake
   unsupported_protocol_version,  ///< "Unsupported protocol version" (code 5)
 
-  invalid_namespace,        ///< "Invalid namespace": CONNECT to a namespace nothing accepts
-  payload_too_large,        ///< a POST body or WebSocket message over max_payload
-  queue_full,               ///< a session's outbound queue reached max_queued_packets/bytes
-  ack_timeout,              ///< "operation has timed out" (the reference's text)
-  socket_disconnected,      ///< "socket has been disconnected"
-  ack_needs_timeout,        ///< a broadcast with acks was emitted without timeout()
-  reserved_event_name,      ///< emit of connect, disconnect, ... (docs/PROTOCOL.md 2.8)
-  bad_packet,               ///< a packet that does not parse (docs/PROTOCOL.md 1.2, 2.7)
-  invalid_state,            ///< a packet the connection's state does not allow (docs/PROTOCOL.md 2.7)
-  connect_timeout,          ///< no namespace joined within connect_timeout (docs/PROTOCOL.md 2.10)
+  invalid_namespace,    ///< "Invalid namespace": CONNECT to a namespace nothing accepts
+  payload_too_large,    ///< a POST body or WebSocket message over max_payload
+  queue_full,           ///< a session's outbound queue reached max_queued_packets/bytes
+  ack_timeout,          ///< "operation has timed out" (the reference's text)
+  socket_disconnected,  ///< "socket has been disconnected"
+  ack_needs_timeout,    ///< a broadcast with acks was emitted without timeout()
+  reserved_event_name,  ///< emit of connect, disconnect, ... (docs/PROTOCOL.md 2.8)
+  bad_packet,           ///< a packet that does not parse (docs/PROTOCOL.md 1.2, 2.7)
+  invalid_state,        ///< a packet the connection's state does not allow (docs/PROTOCOL.md 2.7)
+  connect_timeout,      ///< no namespace joined within connect_timeout (docs/PROTOCOL.md 2.10)
   adapter_request_timeout,  ///< a cluster adapter's request got no answer from every node in time
   adapter_unavailable,      ///< the adapter's backend (e.g. Redis) cannot be reached
   would_deadlock,           ///< a blocking wait on an I/O thread, which would complete it itself

@@ -30,6 +30,11 @@ class namespace_handle : public broadcast_operators<namespace_handle> {
   /// does not run its handlers, so with the in-memory adapter these never run. Handlers run
   /// on an I/O thread; `ack` is empty when the sender asked for no answer.
   void on_server_side(const std::string& event, std::function<void(const args&, ack)> h) const;
+  /// Node's `nsp.on("connection", fn)` ("connect" too); other names throw
+  /// std::invalid_argument.
+  void on(const std::string& event, std::function<void(socket)> handler) const;
+  /// Node's `nsp.on(event, fn)` for server-side events (on_server_side).
+  void on(const std::string& event, std::function<void(const args&, ack)> handler) const;
   /// Throws std::invalid_argument for a reserved name.
   void server_side_emit(std::string_view event, args values) const;
   /// With acks from the other nodes' handlers: `callback` gets each other node's first ack

@@ -49,6 +49,11 @@ class server : public broadcast_operators<server> {
   void use(connect_middleware middleware);
   /// Server-side events from other nodes on "/" (see namespace_handle::on_server_side).
   void on_server_side(const std::string& event, std::function<void(const args&, ack)> h);
+  /// Node's `io.on("connection", fn)`: "connection" (or "connect") with a handler taking a
+  /// socket. Throws std::invalid_argument for any other event name.
+  void on(const std::string& event, std::function<void(socket)> handler);
+  /// Node's `io.on(event, fn)` for server-side events from other nodes (on_server_side).
+  void on(const std::string& event, std::function<void(const args&, ack)> handler);
   void server_side_emit(std::string_view event, args values) const;
   void server_side_emit_with_ack(std::string_view event, args values,
                                  std::chrono::milliseconds timeout,

@@ -40,6 +40,10 @@ class socket {
   bool connected() const;
 
   void on(const std::string& event, event_handler handler) const;
+  /// Node's `socket.on("disconnect", (reason) => ...)` and `"disconnecting"`: the same as
+  /// on_disconnect / on_disconnecting. Other names throw std::invalid_argument (a client event
+  /// handler takes (args, ack)).
+  void on(const std::string& event, reason_handler handler) const;
   void once(const std::string& event, event_handler handler) const;
   void off(const std::string& event) const;
   void on_any(any_handler handler) const;

@@ -37,6 +37,14 @@ void socket::on(const std::string& event, event_handler handler) const {
     s.handlers[event].push_back({handler, false});
   });
 }
+void socket::on(const std::string& event, reason_handler handler) const {
+  if (event == "disconnect") return on_disconnect(std::move(handler));
+  if (event == "disconnecting") return on_disconnecting(std::move(handler));
+  throw std::invalid_argument(
+      "a handler taking a reason is for \"disconnect\" or "
+      "\"disconnecting\", not \"" +
+      event + "\"");
+}
 void socket::once(const std::string& event, event_handler handler) const {
   with(impl_, [event, handler = std::move(handler)](sio_socket& s) {
     s.handlers[event].push_back({handler, true});
@@ -333,6 +341,24 @@ void namespace_handle::server_side_emit_with_ack(std::string_view event, args va
   impl_->server_side_emit_with_ack(event, std::move(values), timeout, std::move(callback));
 }
 
+namespace {
+bool is_connection_event(const std::string& event) {
+  return event == "connection" || event == "connect";
+}
+}  // namespace
+
+void namespace_handle::on(const std::string& event, std::function<void(socket)> handler) const {
+  if (!is_connection_event(event)) {
+    throw std::invalid_argument("a handler taking a socket is for \"connection\", not \"" + event +
+                                "\"");
+  }
+  on_connection(std::move(handler));
+}
+void namespace_handle::on(const std::string& event,
+                          std::function<void(const args&, ack)> handler) const {
+  on_server_side(event, std::move(handler));
+}
+
 std::size_t namespace_handle::size() const {
   return impl_->size();
 }
@@ -377,6 +403,12 @@ void server::server_side_emit_with_ack(std::string_view event, args values,
                                        std::chrono::milliseconds timeout,
                                        broadcast_operator::ack_callback callback) const {
   main().server_side_emit_with_ack(event, std::move(values), timeout, std::move(callback));
+}
+void server::on(const std::string& event, std::function<void(socket)> handler) {
+  main().on(event, std::move(handler));
+}
+void server::on(const std::string& event, std::function<void(const args&, ack)> handler) {
+  main().on(event, std::move(handler));
 }
 void server::adapter(adapter_factory factory) {
   impl_->set_adapter_factory(std::move(factory));

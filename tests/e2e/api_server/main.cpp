@@ -311,11 +311,11 @@ class scenario {
 
   void install() {
     install_middleware();
-    io_.on_connection([this](socketio::socket s) {
+    io_.on("connection", [this](socketio::socket s) {
       install_common(s);
       install_main(s);
     });
-    io_.of("/admin").on_connection([this](socketio::socket s) {
+    io_.of("/admin").on("connection", [this](socketio::socket s) {
       install_common(s);
       s.emit("hello", s.nsp());
     });
@@ -441,13 +441,13 @@ class scenario {
   }
 
   void install_common(socketio::socket s) {
-    s.on_disconnecting([this, s](const std::string& reason) {
+    s.on("disconnecting", [this, s](const std::string& reason) {
       record(s.id(), json{{"event", "disconnecting"},
                           {"nsp", s.nsp()},
                           {"reason", reason},
                           {"rooms", rooms_json(s.rooms())}});
     });
-    s.on_disconnect([this, s](const std::string& reason) {
+    s.on("disconnect", [this, s](const std::string& reason) {
       record(s.id(), json{{"event", "disconnect"},
                           {"nsp", s.nsp()},
                           {"reason", reason},
