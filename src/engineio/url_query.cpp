@@ -2,13 +2,17 @@
 
 namespace socketio::detail {
 
-namespace {
-
-int hex_value(char c) {
+int hex_digit_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
+}
+
+namespace {
+
+int hex_value(char c) {
+  return hex_digit_value(c);
 }
 
 std::string decode_component(std::string_view in) {

@@ -1,5 +1,7 @@
 #include "redis/detail/redis_url.hpp"
 
+#include "engineio/detail/url_query.hpp"
+
 #include <sys/un.h>
 #include <algorithm>
 #include <cctype>
@@ -16,10 +18,7 @@ namespace {
 }
 
 int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+  return hex_digit_value(c);
 }
 
 std::string percent_decode(std::string_view in) {

@@ -10,6 +10,9 @@ namespace socketio::detail {
 
 using query_list = std::vector<std::pair<std::string, std::string>>;
 
+/// The value of one hexadecimal digit, or -1.
+int hex_digit_value(char c);
+
 /// The path part of a request target (before '?').
 std::string_view target_path(std::string_view target);
 
