@@ -60,7 +60,7 @@ const opts = {
 // A "cpp" command that runs a Node script is a dry run of the plumbing, never a result.
 const dryRun = opts.cppCmd.some((x) => /\.m?js$/.test(x) || path.basename(x) === "node");
 if (opts.out === null) {
-  if (dryRun) opts.out = path.join(workDir, "CLUSTER_RESULTS-dry.md");
+  if (dryRun) opts.out = path.join(workDir, opts.quick ? "CLUSTER_RESULTS-dry-quick.md" : "CLUSTER_RESULTS-dry.md");
   else if (opts.quick) opts.out = path.join(workDir, "CLUSTER_RESULTS-quick.md");
   else opts.out = path.join(benchDir, "CLUSTER_RESULTS.md");
 }
@@ -459,7 +459,7 @@ function render(env, runs, totalSeconds) {
 
   L.push("## Raw runs");
   L.push("");
-  L.push("Full JSON: bench/.work/cluster-results.json (not committed).");
+  L.push(`Full JSON: bench/.work/${path.basename(opts.out, ".md").toLowerCase().replace(/_/g, "-")}.json (not committed).`);
   L.push("");
   L.push("| rep | mode | kind | broadcasts | bcast/s | msgs/s | p50 ms | p99 ms | A core | B core | redis core | gen core | other CPUs | ok |");
   L.push("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
@@ -478,7 +478,8 @@ function render(env, runs, totalSeconds) {
 // --- main ------------------------------------------------------------------------------------
 
 async function main() {
-  const jsonPath = path.join(workDir, "cluster-results.json");
+  // One JSON per report, so that a quick or dry run does not overwrite the data of a full one.
+  const jsonPath = path.join(workDir, `${path.basename(opts.out, ".md").toLowerCase().replace(/_/g, "-")}.json`);
   if (opts.render) {
     const data = JSON.parse(fs.readFileSync(opts.render, "utf8"));
     fs.writeFileSync(opts.out, render(data.env, data.runs, data.totalSeconds));

@@ -53,4 +53,6 @@ fi
 
 mkdir -p "$here/.work"
 echo "== cluster benchmark"
-BENCH_COMMAND="bash bench/run-cluster.sh${*:+ $*}" node "$here/cluster.mjs" "$@"
+shown="bash bench/run-cluster.sh"
+for a in "$@"; do shown+=" $(printf '%q' "$a")"; done
+BENCH_COMMAND="$shown" node "$here/cluster.mjs" "$@"
