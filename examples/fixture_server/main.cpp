@@ -272,6 +272,20 @@ void install_cluster_handlers(socketio::server& io, bool clustered,
                                {"responses", sorted(std::move(responses))}});
           });
     });
+    // Not in FIXTURE.md: a broadcast with the local / volatile / compress flags, so that the
+    // cluster suite can check what reaches Redis (tests/e2e/README.md).
+    s.on("bcast-flags", [&io](const socketio::args& a, socketio::ack ack) {
+      auto op = io.to(text_of(a, 0));
+      const socketio::json flags = arg_or_null(a, 2);
+      auto flag = [&](const char* name) {
+        return flags.is_object() && flags.contains(name) ? flags[name] : socketio::json();
+      };
+      if (flag("local") == true) op = op.local();
+      if (flag("volatile") == true) op = op.volatile_();
+      if (flag("compress") == false) op = op.compress(false);
+      op.emit("msg", arg_or_null(a, 1));
+      ack();
+    });
     s.on("bcast-ack", [&io](const socketio::args& a, socketio::ack ack) {
       std::int64_t ms = 0;
       if (a.size() > 2 && a[2].is_number()) ms = a[2].get<std::int64_t>();
