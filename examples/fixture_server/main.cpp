@@ -5,6 +5,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cstdlib>
 #include <iostream>
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "socketio/engine.hpp"
+#include "socketio/redis/adapter.hpp"
 #include "socketio/server.hpp"
 
 namespace {
@@ -27,6 +30,8 @@ struct fixture_options {
   bool no_cors = false;
   socketio::engine_options engine;
   std::string deny_param;
+  std::string redis_url;  // empty: a single node
+  socketio::redis::adapter_mode redis_mode = socketio::redis::adapter_mode::classic;
 };
 
 [[noreturn]] void usage(std::string_view problem) {
@@ -36,7 +41,8 @@ struct fixture_options {
                "  [--request-timeout MS] [--connect-timeout MS] [--max-queued-bytes BYTES]\n"
                "  [--transports polling,websocket] [--no-upgrades] [--cors-origin ORIGIN]...\n"
                "  [--no-cors] [--cors-credentials] [--deny-param NAME]\n"
-               "  [--initial-header 'Name: value']...\n";
+               "  [--initial-header 'Name: value']... [--redis URL]\n"
+               "  [--redis-mode classic|sharded]\n";
   std::exit(2);
 }
 
@@ -102,6 +108,17 @@ fixture_options parse(int argc, char** argv) {
       o.engine.cors.credentials = true;
     } else if (flag == "--deny-param") {
       o.deny_param = value();
+    } else if (flag == "--redis") {
+      o.redis_url = value();
+    } else if (flag == "--redis-mode") {
+      const std::string_view mode = value();
+      if (mode == "classic") {
+        o.redis_mode = socketio::redis::adapter_mode::classic;
+      } else if (mode == "sharded") {
+        o.redis_mode = socketio::redis::adapter_mode::sharded;
+      } else {
+        usage("unknown redis mode " + std::string(mode));
+      }
     } else if (flag == "--initial-header") {
       const std::string_view h = value();
       const auto colon = h.find(':');
@@ -154,6 +171,142 @@ void install_socketio_handlers(socketio::server& io) {
   io.of("/custom").on_connection(send_auth);
 }
 
+// --- cluster operations on "/" (FIXTURE.md), as the Node reference fixture does them ---
+
+// The FIXTURE.md order for lists: numbers ascending, then strings by code unit, then anything
+// else by its JSON text. (UTF-8 byte order equals UTF-16 code-unit order outside the
+// surrogate range, which the contract's ids and ports never reach.)
+socketio::json sorted(std::vector<socketio::json> values) {
+  auto rank = [](const socketio::json& v) { return v.is_number() ? 0 : v.is_string() ? 1 : 2; };
+  std::stable_sort(values.begin(), values.end(),
+                   [&](const socketio::json& a, const socketio::json& b) {
+                     const int ra = rank(a);
+                     const int rb = rank(b);
+                     if (ra != rb) return ra < rb;
+                     if (ra == 0) return a.get<double>() < b.get<double>();
+                     if (ra == 1) return a.get<std::string>() < b.get<std::string>();
+                     return a.dump() < b.dump();
+                   });
+  socketio::json out = socketio::json::array();
+  for (auto& v : values)
+    out.push_back(std::move(v));
+  return out;
+}
+
+// JavaScript's String(value) for the room and target arguments.
+std::string text_of(const socketio::args& a, std::size_t i) {
+  if (i >= a.size()) return "undefined";
+  if (a[i].is_string()) return a[i].get<std::string>();
+  return a[i].dump();
+}
+
+socketio::json arg_or_null(const socketio::args& a, std::size_t i) {
+  return i < a.size() ? a[i] : socketio::json();
+}
+
+// A failed cluster request: logged, and the client's ack carries {error}.
+socketio::json cluster_error(std::string_view op, const std::string& message) {
+  std::cerr << "socketio-fixture-server: " << op << " failed: " << message << std::endl;
+  return socketio::json{{"error", message}};
+}
+
+void install_cluster_handlers(socketio::server& io, bool clustered,
+                              const std::shared_ptr<std::atomic<std::uint16_t>>& port) {
+  io.on_connection([&io, clustered](socketio::socket s) {
+    s.on("cluster-count", [&io](const socketio::args&, socketio::ack ack) {
+      io.sockets().server_count([ack](std::size_t n) { ack(n); });
+    });
+    s.on("cluster-fetch", [&io](const socketio::args& a, socketio::ack ack) {
+      io.in(text_of(a, 0))
+          .fetch_sockets([ack](std::optional<socketio::ack_error> err,
+                               std::vector<socketio::remote_socket> sockets) {
+            if (err) {
+              ack(cluster_error("cluster-fetch", err->message));
+              return;
+            }
+            std::vector<socketio::json> ids;
+            for (const auto& r : sockets)
+              ids.emplace_back(r.id);
+            ack(sorted(std::move(ids)));
+          });
+    });
+    s.on("cluster-join", [&io](const socketio::args& a, socketio::ack ack) {
+      io.in(text_of(a, 0)).sockets_join({text_of(a, 1)});
+      ack();
+    });
+    s.on("cluster-leave", [&io](const socketio::args& a, socketio::ack ack) {
+      io.in(text_of(a, 0)).sockets_leave({text_of(a, 1)});
+      ack();
+    });
+    s.on("cluster-disconnect", [&io](const socketio::args& a, socketio::ack ack) {
+      io.in(text_of(a, 0)).disconnect_sockets(true);
+      ack();
+    });
+    s.on("cluster-remote-emit", [&io](const socketio::args& a, socketio::ack ack) {
+      io.in(text_of(a, 0))
+          .fetch_sockets(
+              [ack, payload = arg_or_null(a, 1)](std::optional<socketio::ack_error> err,
+                                                 std::vector<socketio::remote_socket> sockets) {
+                if (err) {
+                  ack(cluster_error("cluster-remote-emit", err->message));
+                  return;
+                }
+                if (!sockets.empty()) sockets.front().emit("remote", payload);
+                ack(!sockets.empty());
+              });
+    });
+    s.on("cluster-sse", [&io, clustered](const socketio::args& a, socketio::ack ack) {
+      // A single node has no other node to tell.
+      if (clustered) io.server_side_emit("sse", {arg_or_null(a, 0)});
+      ack();
+    });
+    s.on("cluster-sse-ack", [&io, clustered](const socketio::args& a, socketio::ack ack) {
+      if (!clustered) {
+        ack(socketio::json{{"timedOut", false}, {"responses", socketio::json::array()}});
+        return;
+      }
+      io.server_side_emit_with_ack(
+          "sse-ack", {arg_or_null(a, 0)}, std::chrono::milliseconds(5000),
+          [ack](std::optional<socketio::ack_error> err, std::vector<socketio::json> responses) {
+            ack(socketio::json{{"timedOut", err.has_value()},
+                               {"responses", sorted(std::move(responses))}});
+          });
+    });
+    // Not in FIXTURE.md: a broadcast with the local / volatile / compress flags, so that the
+    // cluster suite can check what reaches Redis (tests/e2e/README.md).
+    s.on("bcast-flags", [&io](const socketio::args& a, socketio::ack ack) {
+      auto op = io.to(text_of(a, 0));
+      const socketio::json flags = arg_or_null(a, 2);
+      auto flag = [&](const char* name) {
+        return flags.is_object() && flags.contains(name) ? flags[name] : socketio::json();
+      };
+      if (flag("local") == true) op = op.local();
+      if (flag("volatile") == true) op = op.volatile_();
+      if (flag("compress") == false) op = op.compress(false);
+      op.emit("msg", arg_or_null(a, 1));
+      ack();
+    });
+    s.on("bcast-ack", [&io](const socketio::args& a, socketio::ack ack) {
+      std::int64_t ms = 0;
+      if (a.size() > 2 && a[2].is_number()) ms = a[2].get<std::int64_t>();
+      io.to(text_of(a, 0))
+          .timeout(std::chrono::milliseconds(std::max<std::int64_t>(ms, 0)))
+          .emit_with_ack(
+              "ask", {arg_or_null(a, 1)},
+              [ack](std::optional<socketio::ack_error> err, std::vector<socketio::json> responses) {
+                ack(socketio::json{{"timedOut", err.has_value()},
+                                   {"responses", sorted(std::move(responses))}});
+              });
+    });
+  });
+  // Server-side handlers: serverSideEmit from other nodes and from the Redis emitter.
+  io.on_server_side("sse", [&io, port](const socketio::args& a, socketio::ack) {
+    io.local().emit("sse-seen", arg_or_null(a, 0), port->load());
+  });
+  io.on_server_side("sse-ack",
+                    [port](const socketio::args&, socketio::ack ack) { ack(port->load()); });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -176,13 +329,26 @@ int main(int argc, char** argv) {
   sio_options.engine = options.engine;
   sio_options.engine.path = "/socket.io/";
   sio_options.connect_timeout = options.connect_timeout;
+  if (!options.redis_url.empty()) {
+    socketio::redis::adapter_options redis;
+    redis.url = options.redis_url;
+    redis.mode = options.redis_mode;
+    try {
+      sio_options.adapter = socketio::redis::make_adapter_factory(redis);
+    } catch (const std::invalid_argument& e) {
+      usage(std::string("--redis: ") + e.what());
+    }
+  }
   socketio::server io(ioc, sio_options);
   install_socketio_handlers(io);
+  const auto port_seen = std::make_shared<std::atomic<std::uint16_t>>(0);
+  install_cluster_handlers(io, !options.redis_url.empty(), port_seen);
   io.also_serve(engine);
 
   std::uint16_t port = 0;
   try {
     port = io.listen(options.port, options.host);
+    port_seen->store(port);
   } catch (const std::exception& e) {
     std::cerr << "socketio-fixture-server: cannot listen on " << options.host << ':' << options.port
               << ": " << e.what() << '\n';

@@ -17,4 +17,4 @@ fi
 
 # The two files run in parallel; each starts its own redis-server and nodes.
 exec node --test --test-concurrency="${CLUSTER_CONCURRENCY:-2}" "$@" \
-  single-node.test.mjs scenarios.test.mjs faults.test.mjs
+  single-node.test.mjs scenarios.test.mjs flags.test.mjs faults.test.mjs

@@ -349,6 +349,17 @@ io.of("/").on("connection", (socket) => {
       ackWith(args, { timedOut: Boolean(err), responses: sortValues(responses ?? []) });
     });
   });
+  // Not in FIXTURE.md: a broadcast with the local / volatile / compress flags, so that the
+  // cluster suite can check what reaches Redis (tests/e2e/README.md).
+  socket.on("bcast-flags", (...args) => {
+    const [room, payload, flags] = withoutAck(args);
+    let op = io.to(String(room));
+    if (flags?.local) op = op.local;
+    if (flags?.volatile) op = op.volatile;
+    if (flags?.compress === false) op = op.compress(false);
+    op.emit("msg", payload);
+    ackWith(args);
+  });
   socket.on("bcast-ack", (...args) => {
     const [room, payload, ms] = withoutAck(args);
     io.to(String(room)).timeout(Number(ms)).emit("ask", payload, (err, responses) => {
