@@ -27,6 +27,7 @@ struct fixture_options {
   bool no_cors = false;
   socketio::engine_options engine;
   std::string deny_param;
+  socketio::static_files_options static_files;
 };
 
 [[noreturn]] void usage(std::string_view problem) {
@@ -36,7 +37,8 @@ struct fixture_options {
                "  [--request-timeout MS] [--connect-timeout MS] [--max-queued-bytes BYTES]\n"
                "  [--transports polling,websocket] [--no-upgrades] [--cors-origin ORIGIN]...\n"
                "  [--no-cors] [--cors-credentials] [--deny-param NAME]\n"
-               "  [--initial-header 'Name: value']...\n";
+               "  [--initial-header 'Name: value']... [--static-root DIR]\n"
+               "  [--static-file /url/path=FILE]...\n";
   std::exit(2);
 }
 
@@ -110,6 +112,14 @@ fixture_options parse(int argc, char** argv) {
       while (!v.empty() && v.front() == ' ')
         v.remove_prefix(1);
       o.engine.initial_headers.emplace_back(std::string(h.substr(0, colon)), std::string(v));
+    } else if (flag == "--static-root") {
+      o.static_files.root = value();
+    } else if (flag == "--static-file") {
+      const std::string_view f = value();
+      const auto eq = f.find('=');
+      if (eq == std::string_view::npos) usage("--static-file needs /url/path=FILE");
+      o.static_files.files.emplace_back(std::string(f.substr(0, eq)),
+                                        std::string(f.substr(eq + 1)));
     } else {
       usage("unknown flag " + std::string(flag));
     }
@@ -176,6 +186,7 @@ int main(int argc, char** argv) {
   sio_options.engine = options.engine;
   sio_options.engine.path = "/socket.io/";
   sio_options.connect_timeout = options.connect_timeout;
+  sio_options.static_files = options.static_files;
   socketio::server io(ioc, sio_options);
   install_socketio_handlers(io);
   io.also_serve(engine);
