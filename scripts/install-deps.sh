@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, from Debian packages only. Idempotent.
+# --browser also installs Chromium, for the browser tests (tests/browser).
 set -euo pipefail
 
 packages=(build-essential cmake ninja-build ccache pkg-config clang-format
           libboost-dev libboost-system-dev nlohmann-json3-dev libssl-dev libgtest-dev
           libhiredis-dev redis-server clang libclang-rt-14-dev)
+if [ "${1:-}" = --browser ]; then packages+=(chromium); fi
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 

@@ -6,8 +6,10 @@ cd "$(dirname "$0")/.."
 root=$PWD
 jobs=$(nproc)
 
-bash scripts/install-deps.sh
-(cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+bash scripts/install-deps.sh --browser
+for dir in tests/e2e tests/browser examples/chat; do
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+done
 
 echo "== format check"
 git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run -Werror

@@ -32,6 +32,7 @@ struct fixture_options {
   std::string deny_param;
   std::string redis_url;  // empty: a single node
   socketio::redis::adapter_mode redis_mode = socketio::redis::adapter_mode::classic;
+  socketio::static_files_options static_files;
 };
 
 [[noreturn]] void usage(std::string_view problem) {
@@ -42,7 +43,8 @@ struct fixture_options {
                "  [--transports polling,websocket] [--no-upgrades] [--cors-origin ORIGIN]...\n"
                "  [--no-cors] [--cors-credentials] [--deny-param NAME]\n"
                "  [--initial-header 'Name: value']... [--redis URL]\n"
-               "  [--redis-mode classic|sharded]\n";
+               "  [--redis-mode classic|sharded] [--static-root DIR]\n"
+               "  [--static-file /url/path=FILE]...\n";
   std::exit(2);
 }
 
@@ -127,6 +129,14 @@ fixture_options parse(int argc, char** argv) {
       while (!v.empty() && v.front() == ' ')
         v.remove_prefix(1);
       o.engine.initial_headers.emplace_back(std::string(h.substr(0, colon)), std::string(v));
+    } else if (flag == "--static-root") {
+      o.static_files.root = value();
+    } else if (flag == "--static-file") {
+      const std::string_view f = value();
+      const auto eq = f.find('=');
+      if (eq == std::string_view::npos) usage("--static-file needs /url/path=FILE");
+      o.static_files.files.emplace_back(std::string(f.substr(0, eq)),
+                                        std::string(f.substr(eq + 1)));
     } else {
       usage("unknown flag " + std::string(flag));
     }
@@ -339,6 +349,7 @@ int main(int argc, char** argv) {
       usage(std::string("--redis: ") + e.what());
     }
   }
+  sio_options.static_files = options.static_files;
   socketio::server io(ioc, sio_options);
   install_socketio_handlers(io);
   const auto port_seen = std::make_shared<std::atomic<std::uint16_t>>(0);

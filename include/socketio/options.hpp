@@ -91,4 +91,24 @@ struct engine_options {
   logger_options logger;
 };
 
+/// Static files served by the Socket.IO server's own HTTP front, for a small app that ships its
+/// page with its server (the chat example). Only GET and HEAD are answered; any other method,
+/// a missing file, a dot-file, a path with `..` or one that resolves (through symlinks)
+/// outside `root` gets 404. Files are read from disk on each request, on an I/O thread, and
+/// at most `max_file_bytes` of them: meant for a few small assets; put a real web server in
+/// front for anything more.
+struct static_files_options {
+  /// Directory served for paths outside the Socket.IO path; empty: none. `/` and any
+  /// directory serve their `index` file.
+  std::string root;
+  std::string index = "index.html";
+  /// Single files at exact URL paths, {url path, file path}, looked up before the Socket.IO
+  /// path (so `/socket.io/socket.io.min.js` can be served, as Node's `serveClient` does).
+  std::vector<std::pair<std::string, std::string>> files;
+  /// Larger files get 404 (and a warning in the log).
+  std::size_t max_file_bytes = 16u << 20;
+  /// The Cache-Control header of every file reply.
+  std::string cache_control = "no-cache";
+};
+
 }  // namespace socketio

@@ -32,6 +32,9 @@ struct server_options {
   bool cleanup_empty_child_namespaces = false;
   /// Makes each namespace's adapter; empty: the in-memory adapter (this node only).
   adapter_factory adapter;
+  /// Files served beside Socket.IO on the same port (not in Node, whose http server is the
+  /// host's). Off by default: other paths get 404.
+  static_files_options static_files;
 };
 
 /// Safe from any thread. The host runs the executor's context (on one thread or many).

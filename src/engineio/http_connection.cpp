@@ -15,6 +15,7 @@
 #include "engineio/detail/endpoint.hpp"
 #include "engineio/detail/http_exchange.hpp"
 #include "engineio/detail/http_listener.hpp"
+#include "engineio/detail/static_files.hpp"
 #include "engineio/detail/url_query.hpp"
 
 namespace socketio::detail {
@@ -186,13 +187,15 @@ class http_connection final : public http_exchange,
     const auto& req = header_parser_->get();
     method_ = req.method();
     keep_alive_ = req.keep_alive();
-    const auto ep = listener_->route(target_path(sv(req.target())));
+    const auto path = target_path(sv(req.target()));
+    if (auto file = listener_->mounted_file(sv(req.method_string()), path)) {
+      write_reply(std::move(*file));
+      return;
+    }
+    const auto ep = listener_->route(path);
     if (!ep) {
-      http_reply r;
-      r.status = 404;
-      r.content_type = "text/plain";
-      r.body = "Not Found";
-      write_reply(std::move(r));
+      auto file = listener_->file_under_root(sv(req.method_string()), path);
+      write_reply(file ? std::move(*file) : not_found_reply());
       return;
     }
     ep->handle(shared_from_this());
@@ -227,6 +230,9 @@ class http_connection final : public http_exchange,
     res->keep_alive(keep);
     res->prepare_payload();
     if (r.status == 204) res->set(http::field::content_length, "0");
+    if (r.head_content_length) {
+      res->set(http::field::content_length, std::to_string(*r.head_content_length));
+    }
     stream_.expires_after(write_timeout);
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res, keep](beast::error_code ec, std::size_t) {

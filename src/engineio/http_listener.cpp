@@ -4,12 +4,17 @@
 
 #include "engineio/detail/endpoint.hpp"
 #include "engineio/detail/http_connection.hpp"
+#include "engineio/detail/static_files.hpp"
 
 namespace socketio::detail {
 
 http_listener::http_listener(boost::asio::any_io_executor executor,
-                             std::vector<std::shared_ptr<endpoint>> endpoints)
-    : executor_(executor), acceptor_(executor), endpoints_(std::move(endpoints)) {}
+                             std::vector<std::shared_ptr<endpoint>> endpoints,
+                             std::shared_ptr<const static_files> files)
+    : executor_(executor),
+      acceptor_(executor),
+      endpoints_(std::move(endpoints)),
+      files_(std::move(files)) {}
 
 std::uint16_t http_listener::listen(const std::string& address, std::uint16_t port) {
   const boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address(address), port);
@@ -35,6 +40,16 @@ std::shared_ptr<endpoint> http_listener::route(std::string_view path) const {
     if (path.starts_with(ep->options().path)) return ep;
   }
   return nullptr;
+}
+
+std::optional<http_reply> http_listener::mounted_file(std::string_view method,
+                                                      std::string_view path) const {
+  return files_ ? files_->mounted(method, path) : std::nullopt;
+}
+
+std::optional<http_reply> http_listener::file_under_root(std::string_view method,
+                                                         std::string_view path) const {
+  return files_ ? files_->under_root(method, path) : std::nullopt;
 }
 
 void http_listener::accept() {

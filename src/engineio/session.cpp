@@ -36,7 +36,8 @@ http_reply text_reply(std::string body) {
 // Built in one expression: assigning the short literal member by member trips a GCC 12 -O3
 // false "maybe-uninitialized" warning in std::string.
 http_reply post_ok_reply() {
-  return http_reply{200, "text/html", std::string("ok"), {{"cache-control", "no-store"}}, false};
+  return http_reply{200,   "text/html", std::string("ok"), {{"cache-control", "no-store"}},
+                    false, std::nullopt};
 }
 
 }  // namespace

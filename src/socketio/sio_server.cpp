@@ -4,6 +4,7 @@
 #include "common/detail/user_call.hpp"
 #include "engineio/detail/http_connection.hpp"
 #include "engineio/detail/http_listener.hpp"
+#include "engineio/detail/static_files.hpp"
 #include "socketio/detail/core.hpp"
 
 namespace socketio::detail {
@@ -145,7 +146,11 @@ const std::shared_ptr<http_listener>& sio_server::router(
   std::lock_guard lock(mutex_);
   if (!listener_) {
     extra.insert(extra.begin(), endpoint_);
-    listener_ = std::make_shared<http_listener>(executor_, std::move(extra));
+    std::shared_ptr<const static_files> files;
+    if (!options_.static_files.root.empty() || !options_.static_files.files.empty()) {
+      files = std::make_shared<static_files>(options_.static_files, endpoint_->log_ptr());
+    }
+    listener_ = std::make_shared<http_listener>(executor_, std::move(extra), std::move(files));
   }
   return listener_;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -23,6 +24,8 @@ struct http_reply {
   header_list headers;
   /// Close the connection after this reply (used when the request body was not read).
   bool close_connection = false;
+  /// A reply to HEAD: the Content-Length the GET's body would have; `body` stays empty.
+  std::optional<std::uint64_t> head_content_length;
 };
 
 /// One request on a connection. Every member is safe from any thread: calls are posted to

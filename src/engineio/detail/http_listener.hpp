@@ -5,17 +5,23 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "engineio/detail/http_exchange.hpp"
 
 namespace socketio::detail {
 
 class endpoint;
+class static_files;
 
 class http_listener : public std::enable_shared_from_this<http_listener> {
  public:
+  /// `files` (may be null) answers the paths no endpoint serves, and a few exact paths first.
   http_listener(boost::asio::any_io_executor executor,
-                std::vector<std::shared_ptr<endpoint>> endpoints);
+                std::vector<std::shared_ptr<endpoint>> endpoints,
+                std::shared_ptr<const static_files> files = nullptr);
 
   /// Binds and starts accepting; returns the bound port. Throws on failure.
   std::uint16_t listen(const std::string& address, std::uint16_t port);
@@ -24,6 +30,10 @@ class http_listener : public std::enable_shared_from_this<http_listener> {
 
   /// The endpoint serving `path`, or nullptr.
   std::shared_ptr<endpoint> route(std::string_view path) const;
+  /// A file mounted at exactly `path`, answered before any endpoint; or nullopt.
+  std::optional<http_reply> mounted_file(std::string_view method, std::string_view path) const;
+  /// The reply for a path no endpoint serves when there is a static root; or nullopt (404).
+  std::optional<http_reply> file_under_root(std::string_view method, std::string_view path) const;
 
  private:
   void accept();
@@ -31,6 +41,7 @@ class http_listener : public std::enable_shared_from_this<http_listener> {
   boost::asio::any_io_executor executor_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::vector<std::shared_ptr<endpoint>> endpoints_;
+  std::shared_ptr<const static_files> files_;
 };
 
 }  // namespace socketio::detail
