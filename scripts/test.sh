@@ -45,6 +45,10 @@ cmake --install build/release --prefix "$root/build/install" >/dev/null
 cmake -S tests/consumer -B build/consumer -G Ninja -DCMAKE_PREFIX_PATH="$root/build/install" >/dev/null
 cmake --build build/consumer
 build/consumer/consumer
+# A user-written adapter from the installed headers, driven by socket.io-client.
+(cd tests/consumer &&
+  CUSTOM_ADAPTER_SERVER="$root/build/consumer/custom_adapter_server" \
+  node --test --test-concurrency=1 custom-adapter.test.mjs)
 
 echo "== ASan+UBSan build and tests"
 build build/asan -DCMAKE_BUILD_TYPE=Debug -DSOCKETIO_SANITIZE=address,undefined

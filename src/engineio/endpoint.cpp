@@ -148,13 +148,7 @@ http_reply endpoint::error_reply(int code, std::string message) {
 }
 
 session_limits endpoint::limits() const {
-  session_limits l;
-  l.ping_interval = options_.ping_interval;
-  l.ping_timeout = options_.ping_timeout;
-  l.upgrade_timeout = options_.upgrade_timeout;
-  l.max_queued_packets = options_.max_queued_packets;
-  l.max_queued_bytes = options_.max_queued_bytes;
-  return l;
+  return session_limits(options_);
 }
 
 void endpoint::refuse_upgrade(const std::shared_ptr<http_exchange>& exchange,

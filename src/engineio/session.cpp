@@ -94,6 +94,9 @@ void session::start_websocket(std::shared_ptr<ws_transport> ws, std::string hand
     s.state_.send(open_packet);
     s.state_.start();
     if (on_open) on_open();
+    // Only now: messages that came with the upgrade request go to the handlers on_open set,
+    // and their answers follow the OPEN packet.
+    ws->start_reading();
   });
 }
 
@@ -141,11 +144,13 @@ void session::probe(std::shared_ptr<ws_transport> ws, std::string handshake) {
     if (!s.state_.on_probe_opened()) {
       // Already upgrading or upgraded: the reference answers 101 and closes (docs/PROTOCOL.md 1.9).
       ws->start(nullptr, handshake);
+      ws->start_reading();
       ws->close();
       return;
     }
     s.probe_ = ws;
     ws->start(s.shared_from_this(), handshake);
+    ws->start_reading();
   });
 }
 

@@ -38,6 +38,9 @@ void ws_transport::start(std::shared_ptr<ws_transport_owner> owner, std::string 
   socket_.non_blocking(true, ec);
   socket_.set_option(boost::asio::ip::tcp::no_delay(true), ec);
   write_raw(std::move(handshake));
+}
+
+void ws_transport::start_reading() {
   // Frames that arrived together with the upgrade request are parsed now: the peer may not
   // send anything else until they are answered.
   on_readable(!tail_.empty());

@@ -1292,4 +1292,29 @@ TEST_F(SessionState, WebSocketAfterClosedSendIsRefused) {
   EXPECT_EQ(host.closed_reasons, (strings{"transport close"}));
 }
 
+// The limits come from engine_options: its defaults (written once, in the public header) and
+// any value a host sets.
+TEST(SessionLimits, TakeDefaultsAndValuesFromEngineOptions) {
+  const socketio::engine_options defaults;
+  const session_limits d;
+  EXPECT_EQ(d.ping_interval, defaults.ping_interval);
+  EXPECT_EQ(d.ping_timeout, defaults.ping_timeout);
+  EXPECT_EQ(d.upgrade_timeout, defaults.upgrade_timeout);
+  EXPECT_EQ(d.max_queued_packets, defaults.max_queued_packets);
+  EXPECT_EQ(d.max_queued_bytes, defaults.max_queued_bytes);
+
+  socketio::engine_options set;
+  set.ping_interval = ms(1);
+  set.ping_timeout = ms(2);
+  set.upgrade_timeout = ms(3);
+  set.max_queued_packets = 4;
+  set.max_queued_bytes = 5;
+  const session_limits l(set);
+  EXPECT_EQ(l.ping_interval, ms(1));
+  EXPECT_EQ(l.ping_timeout, ms(2));
+  EXPECT_EQ(l.upgrade_timeout, ms(3));
+  EXPECT_EQ(l.max_queued_packets, 4u);
+  EXPECT_EQ(l.max_queued_bytes, 5u);
+}
+
 }  // namespace

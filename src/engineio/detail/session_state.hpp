@@ -13,6 +13,7 @@
 #include "engineio/detail/message.hpp"
 #include "engineio/detail/packet.hpp"
 #include "socketio/error.hpp"
+#include "socketio/options.hpp"
 
 namespace socketio::detail {
 
@@ -44,12 +45,22 @@ class session_host {
   virtual void closed(disconnect_reason reason) = 0;
 };
 
+/// The engine options a session needs. The defaults are engine_options' own, so each default
+/// is written once (in socketio/options.hpp).
 struct session_limits {
-  std::chrono::milliseconds ping_interval{25000};
-  std::chrono::milliseconds ping_timeout{20000};
-  std::chrono::milliseconds upgrade_timeout{10000};
-  std::size_t max_queued_packets = 100'000;
-  std::size_t max_queued_bytes = 64u << 20;
+  session_limits() : session_limits(engine_options{}) {}
+  explicit session_limits(const engine_options& options)
+      : ping_interval(options.ping_interval),
+        ping_timeout(options.ping_timeout),
+        upgrade_timeout(options.upgrade_timeout),
+        max_queued_packets(options.max_queued_packets),
+        max_queued_bytes(options.max_queued_bytes) {}
+
+  std::chrono::milliseconds ping_interval;
+  std::chrono::milliseconds ping_timeout;
+  std::chrono::milliseconds upgrade_timeout;
+  std::size_t max_queued_packets;
+  std::size_t max_queued_bytes;
 };
 
 class session_state {

@@ -39,8 +39,12 @@ class ws_transport : public std::enable_shared_from_this<ws_transport>, private 
                std::string leftover);
   ~ws_transport() override;
 
-  /// Writes `handshake` (the 101 response) and starts reading.
+  /// Writes `handshake` (the 101 response). Nothing is read until start_reading().
   void start(std::shared_ptr<ws_transport_owner> owner, std::string handshake);
+  /// Starts reading, beginning with the bytes that followed the upgrade request. Separate from
+  /// start() so that the owner can queue the OPEN packet and install its handlers first: those
+  /// bytes may already hold messages.
+  void start_reading();
   /// Queues packets as frames; all queued frames go out in one gathered write. The owner gets
   /// on_ws_written() once this batch is written.
   void write(std::vector<message_ptr> batch);

@@ -5,6 +5,9 @@
 // and emits from threads that are not I/O threads.
 //
 // Usage: socketio-api-server [--port N] [--threads N] [--ping-interval MS] [--ping-timeout MS]
+//                            [--own-acceptor 0|1] [--executor 0|1]
+// --executor 1 builds the server with the executor constructor, on a strand of the io_context
+// (a host that hands the library an executor instead of its io_context).
 // Listens on 127.0.0.1, prints `listening <port>` once ready, exits 0 on SIGTERM/SIGINT (after
 // a 200 ms grace, so that the disconnect handlers of io.close() run and print).
 //
@@ -111,6 +114,21 @@
 //   "sockets-join" (room, [rooms]) / "sockets-leave" (room, [rooms])  -> true
 //   "disconnect-sockets" (room, close)  acks true first, then
 //                                io.in(room).disconnect_sockets(close)
+//   "close-server"             acks true, then io.close(done); `done` prints `closed` (after
+//                                every session is gone and every adapter closed)
+//   "future-on-io" (room, ms)  on the handler's I/O thread, the future forms, each checked
+//                                without blocking: socket.emit_with_ack("question", [], ms),
+//                                io.to(room).timeout(ms).emit_with_ack("question", []),
+//                                io.in(room).fetch_sockets(). -> {socket_ack, bcast_ack, fetch}:
+//                                each "logic_error" (failed at once with std::logic_error),
+//                                "pending" (not ready: waiting would block the thread), "ok"
+//                                (ready; fetch then gives the sorted ids as `ids`), or
+//                                "error:<what>"
+//   "keep-handle"              keeps this socket's handle and a copy of its handshake -> true
+//   "kept-handle" (id)         the handle kept by socket `id` ("keep-handle"), used now (after
+//                                it may have disconnected) -> {connected, emit (emit's result),
+//                                now: {has_request, auth, url}, copy: {has_request, auth, url,
+//                                host}} or null when nothing was kept
 //   "emit-from-thread" (room, n)  a new std::thread emits io.to(room).emit("tick", i) for i in
 //                                [0,n), then r.emit("personal", r.id) for each socket r of
 //                                io.in(room).fetch_sockets(), then emits "thread-done" (room,
@@ -118,6 +136,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -125,10 +144,12 @@
 #include <chrono>
 #include <cstdlib>
 #include <functional>
+#include <future>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <regex>
 #include <set>
 #include <stdexcept>
@@ -152,15 +173,16 @@ using namespace std::chrono_literals;
 struct server_flags {
   std::uint16_t port = 3000;
   unsigned threads = 1;
-  std::chrono::milliseconds ping_interval{25000};
-  std::chrono::milliseconds ping_timeout{20000};
+  std::chrono::milliseconds ping_interval = socketio::engine_options{}.ping_interval;
+  std::chrono::milliseconds ping_timeout = socketio::engine_options{}.ping_timeout;
   bool own_acceptor = false;  // accept connections here and hand them to the server
+  bool executor = false;      // the executor constructor, on a strand of the io_context
 };
 
 [[noreturn]] void usage(std::string_view problem) {
   std::cerr << "socketio-api-server: " << problem << "\n"
             << "usage: socketio-api-server [--port N] [--threads N] [--ping-interval MS]"
-               " [--ping-timeout MS] [--own-acceptor 0|1]\n";
+               " [--ping-timeout MS] [--own-acceptor 0|1] [--executor 0|1]\n";
   std::exit(2);
 }
 
@@ -193,6 +215,8 @@ server_flags parse(int argc, char** argv) {
       f.ping_timeout = std::chrono::milliseconds(number(flag, value));
     } else if (flag == "--own-acceptor") {
       f.own_acceptor = number(flag, value) != 0;
+    } else if (flag == "--executor") {
+      f.executor = number(flag, value) != 0;
     } else {
       usage("unknown flag " + std::string(flag));
     }
@@ -743,6 +767,61 @@ class scenario {
       io_.in(str_arg(a, 0)).disconnect_sockets(bool_arg(a, 1));
     });
 
+    s.on("close-server", [this](const args&, ack reply) {
+      reply(true);
+      io_.close([] { print_line("closed"); });
+    });
+
+    // The future forms on an I/O thread: they must never leave a future that only this thread
+    // could complete (waiting on it would hang the loop). Checked without blocking.
+    s.on("future-on-io", [this, s](const args& a, ack reply) {
+      const std::string room = str_arg(a, 0);
+      const auto timeout = std::chrono::milliseconds(int_arg(a, 1, 1000));
+      json out = json::object();
+      out["socket_ack"] = settle(s.emit_with_ack("question", args{}, timeout)).first;
+      out["bcast_ack"] =
+          settle(io_.to(room).timeout(timeout).emit_with_ack("question", args{})).first;
+      auto [fetch_state, sockets] = settle(io_.in(room).fetch_sockets());
+      out["fetch"] = fetch_state;
+      if (sockets) {
+        std::vector<std::string> ids;
+        for (const auto& r : *sockets)
+          ids.push_back(r.id);
+        std::sort(ids.begin(), ids.end());
+        out["ids"] = ids;
+      }
+      reply(out);
+    });
+
+    s.on("keep-handle", [this, s](const args&, ack reply) {
+      {
+        std::lock_guard lock(mutex_);
+        kept_.insert_or_assign(s.id(), kept_handle{s, s.handshake()});
+      }
+      reply(true);
+    });
+    s.on("kept-handle", [this](const args& a, ack reply) {
+      std::optional<kept_handle> kept;
+      {
+        std::lock_guard lock(mutex_);
+        const auto it = kept_.find(str_arg(a, 0));
+        if (it != kept_.end()) kept = it->second;
+      }
+      if (!kept) return reply(nullptr);
+      const socketio::handshake now = kept->handle.handshake();
+      const std::string* host = kept->copy.request ? kept->copy.request->header("host") : nullptr;
+      reply(
+          json{{"connected", kept->handle.connected()},
+               {"emit", kept->handle.emit("late", 1)},
+               {"now",
+                {{"has_request", now.request != nullptr}, {"auth", now.auth}, {"url", now.url()}}},
+               {"copy",
+                {{"has_request", kept->copy.request != nullptr},
+                 {"auth", kept->copy.auth},
+                 {"url", kept->copy.url()},
+                 {"host", host ? json(*host) : json(nullptr)}}}});
+    });
+
     s.on("emit-from-thread", [this, s](const args& a, ack reply) {
       const std::string room = str_arg(a, 0);
       const long long count = int_arg(a, 1, 0);
@@ -757,11 +836,33 @@ class scenario {
     });
   }
 
+  /// Settles a future that must not be waited on here: "ok" (with its value), "logic_error",
+  /// "pending" (not ready) or "error:<what>" (ack_timeout and others).
+  template <class T>
+  static std::pair<std::string, std::optional<T>> settle(std::future<T> f) {
+    if (f.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return {"pending", {}};
+    try {
+      return {"ok", f.get()};
+    } catch (const std::future_error& e) {
+      return {std::string("error:") + e.what(), {}};
+    } catch (const std::logic_error&) {
+      return {"logic_error", {}};
+    } catch (const std::exception& e) {
+      return {std::string("error:") + e.what(), {}};
+    }
+  }
+
+  struct kept_handle {
+    socketio::socket handle;
+    socketio::handshake copy;  // taken while the socket was connected
+  };
+
   socketio::server& io_;
   socketio::namespace_handle dyn_;
   socketio::namespace_handle pred_;
   mutable std::mutex mutex_;
   std::map<std::string, json> disconnect_log_;
+  std::map<std::string, kept_handle> kept_;
   std::vector<std::thread> threads_;
   std::atomic<int> server_side_runs_{0};
 };
@@ -775,7 +876,15 @@ int main(int argc, char** argv) {
   socketio::server_options options;
   options.engine.ping_interval = flags.ping_interval;
   options.engine.ping_timeout = flags.ping_timeout;
-  socketio::server io(ioc, options);
+  // --executor 1: the executor constructor, on a strand (the server makes its own strands on
+  // top of it); otherwise the io_context constructor.
+  std::optional<socketio::server> io_storage;
+  if (flags.executor) {
+    io_storage.emplace(boost::asio::any_io_executor(boost::asio::make_strand(ioc)), options);
+  } else {
+    io_storage.emplace(ioc, options);
+  }
+  socketio::server& io = *io_storage;
   scenario app(io);
   app.install();
   socketio::engine::server engine(ioc, socketio::engine_options{});
