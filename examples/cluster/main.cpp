@@ -6,7 +6,8 @@
 //
 // Clients on any node: "say" (text) reaches every client of the cluster as "said" (node,
 // text); "nodes" acks with the number of nodes; "who" acks with {ids, error}: every socket id
-// of the cluster (and what went wrong when a node did not answer in time). A node greets the others with a server-side event when it starts.
+// of the cluster (and what went wrong when a node did not answer in time). A node greets the
+// others with a server-side event when it starts.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
@@ -87,8 +88,8 @@ int main(int argc, char** argv) {
   });
 
   port = io.listen(port, host);
-  std::cout << "listening " << port << "\ncluster node http://" << host << ":" << port
-            << " (Redis " << redis.url << ")" << std::endl;
+  std::cout << "listening " << port << "\ncluster node http://" << host << ":" << port << " (Redis "
+            << redis.url << ")" << std::endl;
   io.server_side_emit("hello", {name});
 
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
