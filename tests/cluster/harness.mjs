@@ -381,7 +381,10 @@ export async function until(check, { timeout = 10000, interval = 50, label = "co
   let lastErr;
   for (let attempt = 0; attempt < 10000; attempt++) {
     try {
-      return await check();
+      // A check holds when it returns anything but `false` without throwing.
+      const result = await check();
+      if (result !== false) return result;
+      lastErr = "it was false";
     } catch (err) {
       lastErr = err;
     }
