@@ -77,7 +77,9 @@ class FixtureServer:
         except subprocess.TimeoutExpired:
             os.kill(self.process.pid, signal.SIGKILL)
             self.process.wait()
-            raise AssertionError("fixture server did not exit within %.0f s of SIGTERM" % STOP_TIMEOUT)
+            raise AssertionError(
+                "fixture server did not exit within %.0f s of SIGTERM" % STOP_TIMEOUT
+            )
         self._reader.join(STOP_TIMEOUT)
         if expect_clean_exit and status != 0:
             raise AssertionError("fixture server exited with status %d" % status)

@@ -110,7 +110,9 @@ class SocketIOScenarios:
 
     def test_ack_with_many_and_no_arguments(self):
         client, _ = self.connected_client()
-        self.assertEqual(emit_with_ack(client, "message-with-ack", *JSON_VALUES), tuple(JSON_VALUES))
+        self.assertEqual(
+            emit_with_ack(client, "message-with-ack", *JSON_VALUES), tuple(JSON_VALUES)
+        )
         self.assertEqual(emit_with_ack(client, "echo"), ())
 
     def test_event_round_trip(self):
@@ -234,7 +236,9 @@ class SocketIOScenarios:
         # wait=False: the refusal is awaited through the connect_error handler below
         # instead of connect()'s fixed wait.
         self.connect(client, namespaces=("/", "/nope"), wait=False)
-        self.assertEqual(inbox.wait_for("/nope connect_error"), [({"message": "Invalid namespace"},)])
+        self.assertEqual(
+            inbox.wait_for("/nope connect_error"), [({"message": "Invalid namespace"},)]
+        )
         # The refusal leaves the session and the accepted namespace working.
         inbox.wait_for("/ auth")
         self.assertEqual(emit_with_ack(client, "echo", 1), (1,))
