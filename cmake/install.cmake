@@ -9,8 +9,7 @@ set(SOCKETIO_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/socketio)
 # the config file includes socketio-redis-targets.cmake only when redis is wanted.
 install(TARGETS socketio_core EXPORT socketio-core-targets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
-        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
-        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS socketio_redis EXPORT socketio-redis-targets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
@@ -32,6 +31,7 @@ if(IS_ABSOLUTE "${SOCKETIO_PKGCONFIG_DIR}")
   set(SOCKETIO_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
 else()
   file(RELATIVE_PATH _socketio_up "/prefix/${SOCKETIO_PKGCONFIG_DIR}" "/prefix")
+  string(REGEX REPLACE "/$" "" _socketio_up "${_socketio_up}")
   set(SOCKETIO_PC_PREFIX "\${pcfiledir}/${_socketio_up}")
 endif()
 foreach(_socketio_dir IN ITEMS LIBDIR INCLUDEDIR)
