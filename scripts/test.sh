@@ -40,11 +40,39 @@ build build/release -DCMAKE_BUILD_TYPE=Release
 ctest --test-dir build/release --output-on-failure -j "$jobs"
 
 echo "== install, and build a consumer project against the installed package"
-rm -rf build/install build/consumer
+rm -rf build/install build/consumer build/consumer-subdir build/consumer-pkg-config \
+  build/package-components build/package-components-unknown
 cmake --install build/release --prefix "$root/build/install" >/dev/null
+# The installed CMake and pkg-config files name no build or source tree path.
+if grep -rlF "$root" build/install/lib/cmake/socketio build/install/lib/pkgconfig; then
+  echo "installed package files name a path of the build tree" >&2
+  exit 1
+fi
+# Components: known, unknown, optional, none (configure-time checks only).
+cmake -S tests/package-components -B build/package-components \
+  -DCMAKE_PREFIX_PATH="$root/build/install" >/dev/null
+if cmake -S tests/package-components -B build/package-components-unknown -DREQUIRE_UNKNOWN=ON \
+  -DCMAKE_PREFIX_PATH="$root/build/install" >build/package-components-unknown.log 2>&1 ||
+  ! grep -q "unknown socketio component(s): bogus" build/package-components-unknown.log; then
+  cat build/package-components-unknown.log >&2
+  echo "find_package(socketio REQUIRED COMPONENTS bogus) did not fail clearly" >&2
+  exit 1
+fi
 cmake -S tests/consumer -B build/consumer -G Ninja -DCMAKE_PREFIX_PATH="$root/build/install" >/dev/null
-cmake --build build/consumer
+cmake --build build/consumer -j "$jobs"
 build/consumer/consumer
+# The same program with pkg-config instead of CMake (the headers need C++20: the .pc files
+# leave -std to the user).
+mkdir -p build/consumer-pkg-config
+# shellcheck disable=SC2046  # pkg-config's output is a list of flags
+g++ -std=c++20 -o build/consumer-pkg-config/consumer tests/consumer/main.cpp \
+  $(PKG_CONFIG_PATH="$root/build/install/lib/pkgconfig" pkg-config --cflags --libs socketio-redis)
+build/consumer-pkg-config/consumer
+# The library built from source inside another project (add_subdirectory).
+echo "== add_subdirectory consumer"
+cmake -S tests/consumer-subdir -B build/consumer-subdir -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build/consumer-subdir -j "$jobs"
+build/consumer-subdir/consumer
 # A user-written adapter from the installed headers, driven by socket.io-client.
 (cd tests/consumer &&
   CUSTOM_ADAPTER_SERVER="$root/build/consumer/custom_adapter_server" \
