@@ -50,8 +50,9 @@ class socket {
   void on_message(std::function<void(bool binary, std::string_view data)> handler) const;
   void on_close(std::function<void(std::string_view reason)> handler) const;
 
-  /// The handshake request (a copy; empty once the session is gone).
-  request_info request() const;
+  /// The handshake request, shared with the session (immutable; holding the pointer keeps it
+  /// valid after the session is gone). An empty request once the session is gone.
+  std::shared_ptr<const request_info> request() const;
 
  private:
   friend struct detail::handle_access;

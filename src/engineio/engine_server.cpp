@@ -68,9 +68,10 @@ void socket::on_close(std::function<void(std::string_view)> handler) const {
   }
 }
 
-request_info socket::request() const {
+std::shared_ptr<const request_info> socket::request() const {
+  static const auto empty = std::make_shared<const request_info>();
   const auto s = session_.lock();
-  return s ? s->request() : request_info{};
+  return s ? s->request_ptr() : empty;
 }
 
 server::server(boost::asio::io_context& ioc, engine_options options)

@@ -42,6 +42,8 @@ void sio_client::fatal() {
 }
 
 void sio_client::close_invalid_state() {
+  // Closing the session drops its handlers, which own this client.
+  const auto self = shared_from_this();
   fatal();
   // As the reference's Client.close(): when the session could close at once its close handler
   // has already given the sockets "forced close" (and this does nothing); otherwise (no GET

@@ -356,7 +356,8 @@ class scenario {
   void install_engine(socketio::engine::server& engine) {
     engine.on_connection([this](socketio::engine::socket s) {
       spawn([this, s] {
-        const socketio::request_info& req = s.request();
+        const auto request = s.request();  // shared: valid while held
+        const socketio::request_info& req = *request;
         const std::string* tag = req.query_param("tag");
         const std::string* n_text = req.query_param("n");
         const long long n = n_text ? std::atoll(n_text->c_str()) : 50;

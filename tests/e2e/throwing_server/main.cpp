@@ -192,7 +192,8 @@ int main(int argc, char** argv) {
   configure(raw_options);
   socketio::engine::server raw(ioc, raw_options);
   raw.on_connection([](socketio::engine::socket s) {
-    const std::string* t = s.request().query_param("throw");
+    const auto request = s.request();
+    const std::string* t = request->query_param("throw");
     if (t && *t == "connection") throw std::runtime_error("engine connection boom");
     s.on_message([s](bool binary, std::string_view data) {
       if (data == "throw") throw std::runtime_error("engine message boom");
