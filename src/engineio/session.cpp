@@ -219,11 +219,11 @@ void session::close_websocket() {
 
 void session::deliver(packet&& p) {
   if (!on_message_) return;
-  // A copy runs: the handler may close the session or replace itself, which drops
+  // Its own reference runs: the handler may close the session or replace itself, which drops
   // on_message_ (and whatever its captures own) while it is still running.
   const auto handler = on_message_;
   user_call(
-      *log_, [this] { return "message handler of session " + id_; }, handler, p.binary,
+      *log_, [this] { return "message handler of session " + id_; }, *handler, p.binary,
       std::string_view(p.data));
 }
 

@@ -68,7 +68,9 @@ class session : public std::enable_shared_from_this<session>,
   void abandon();
 
   // --- on the strand only ---
-  void set_message_handler(message_handler h) { on_message_ = std::move(h); }
+  void set_message_handler(message_handler h) {
+    on_message_ = h ? std::make_shared<const message_handler>(std::move(h)) : nullptr;
+  }
   void set_close_handler(close_handler h) { on_close_ = std::move(h); }
   bool is_open() const { return state_.current_phase() == session_state::phase::open; }
   /// The state machine's send, for code already on the strand.
@@ -128,7 +130,9 @@ class session : public std::enable_shared_from_this<session>,
   std::shared_ptr<http_exchange> parked_get_;
   std::shared_ptr<ws_transport> websocket_;
   std::shared_ptr<ws_transport> probe_;
-  message_handler on_message_;
+  // Shared so that delivery runs from its own reference (a reference count, not a copy of
+  // the function): the handler may close the session or replace itself while it runs.
+  std::shared_ptr<const message_handler> on_message_;
   close_handler on_close_;
 };
 
