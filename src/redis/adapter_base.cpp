@@ -202,6 +202,41 @@ void adapter_base::expire(const std::string& id, const timeout_text& message) {
   complete(*r, std::move(err));
 }
 
+void adapter_base::server_count(std::function<void(std::size_t)> done) const {
+  std::weak_ptr<const adapter> weak = weak_from_this();
+  count_nodes([weak, done = std::move(done)](std::size_t n, const std::string& error) {
+    if (!error.empty()) {
+      // Without Redis this node is all it can reach.
+      if (const auto self = std::static_pointer_cast<const adapter_base>(weak.lock())) {
+        self->log(log_level::warning, "cannot count the nodes: " + error);
+      }
+      done(1);
+      return;
+    }
+    done(std::max<std::size_t>(n, 1));
+  });
+}
+
+void adapter_base::start_request(pending_request request, request_plan plan) {
+  auto self = std::static_pointer_cast<adapter_base>(shared_from_this());
+  count_nodes([self, request = std::move(request), plan = std::move(plan)](
+                  std::size_t n, const std::string& error) mutable {
+    if (!error.empty()) {
+      complete(request, count_error(error));
+      return;
+    }
+    if (n <= 1) {
+      complete(request, std::nullopt);
+      return;
+    }
+    const auto id = plan.make_id();
+    request.expected = plan.counts_self ? n : n - 1;
+    request.received = plan.counts_self ? 1 : 0;
+    self->track(id, std::move(request), plan.timeout, std::move(plan.timeout_message));
+    plan.publish(id);
+  });
+}
+
 void adapter_base::complete(pending_request& r, std::optional<ack_error> error) {
   switch (r.what) {
     case pending_request::kind::fetch:

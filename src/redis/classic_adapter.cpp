@@ -160,78 +160,48 @@ void classic_adapter::count_nodes(std::function<void(std::size_t, std::string)> 
   link().count_subscribers(false, channels_.request, std::move(done));
 }
 
-void classic_adapter::server_count(std::function<void(std::size_t)> done) const {
-  std::weak_ptr<const adapter> weak = weak_from_this();
-  count_nodes([weak, done = std::move(done)](std::size_t n, const std::string& error) {
-    if (!error.empty()) {
-      // Without Redis this node is all it can reach.
-      if (const auto self = std::static_pointer_cast<const classic_adapter>(weak.lock())) {
-        self->log(log_level::warning, "cannot count the nodes: " + error);
-      }
-      done(1);
-      return;
-    }
-    done(std::max<std::size_t>(n, 1));
-  });
-}
-
 void classic_adapter::fetch_sockets(const broadcast_options& opts, fetch_callback done) {
-  auto local = local_fetch(opts);
-  if (opts.flags.local) {
-    done(std::nullopt, std::move(local));
-    return;
-  }
+  pending_request r;
+  r.what = pending_request::kind::fetch;
+  r.sockets = local_fetch(opts);
+  r.fetch_done = std::move(done);
+  if (opts.flags.local) return r.fetch_done(std::nullopt, std::move(r.sockets));
   auto self = std::static_pointer_cast<classic_adapter>(shared_from_this());
-  count_nodes([self, opts, local = std::move(local), done = std::move(done)](
-                  std::size_t n, const std::string& error) mutable {
-    if (!error.empty()) {
-      done(count_error(error), std::move(local));
-      return;
-    }
-    if (n <= 1) {
-      done(std::nullopt, std::move(local));
-      return;
-    }
-    const auto id = make_classic_uid();
-    pending_request r;
-    r.what = pending_request::kind::fetch;
-    r.expected = n;
-    r.received = 1;  // this node
-    r.sockets = std::move(local);
-    r.fetch_done = std::move(done);
-    self->track(id, std::move(r), self->config().requests_timeout, [](const pending_request&) {
-      return std::string("timeout reached while waiting for fetchSockets response");
-    });
-    self->publish_request(classic_remote_fetch_request{self->uid(), id, request_options(opts)});
-  });
+  start_request(std::move(r), {.counts_self = true,
+                               .timeout = config().requests_timeout,
+                               .timeout_message =
+                                   [](const pending_request&) {
+                                     return std::string(
+                                         "timeout reached while waiting for fetchSockets response");
+                                   },
+                               .make_id = make_classic_uid,
+                               .publish =
+                                   [self, opts](const std::string& id) {
+                                     self->publish_request(classic_remote_fetch_request{
+                                         self->uid(), id, request_options(opts)});
+                                   }});
 }
 
 void classic_adapter::all_rooms(rooms_callback done) const {
-  auto local = rooms();
+  pending_request r;
+  r.what = pending_request::kind::all_rooms;
+  r.rooms = rooms();
+  r.rooms_done = std::move(done);
   auto self = std::const_pointer_cast<classic_adapter>(
       std::static_pointer_cast<const classic_adapter>(shared_from_this()));
-  count_nodes([self, local = std::move(local), done = std::move(done)](
-                  std::size_t n, const std::string& error) mutable {
-    if (!error.empty()) {
-      done(count_error(error), std::move(local));
-      return;
-    }
-    if (n <= 1) {
-      done(std::nullopt, std::move(local));
-      return;
-    }
-    const auto id = make_classic_uid();
-    pending_request r;
-    r.what = pending_request::kind::all_rooms;
-    r.expected = n;
-    r.received = 1;
-    r.rooms = std::move(local);
-    r.rooms_done = std::move(done);
-    self->track(id, std::move(r), self->config().requests_timeout, [](const pending_request&) {
-      return std::string("timeout reached while waiting for allRooms response");
-    });
-    self->publish_request(classic_all_rooms_request{self->uid(), id});
-  });
+  self->start_request(
+      std::move(r),
+      {.counts_self = true,
+       .timeout = config().requests_timeout,
+       .timeout_message =
+           [](const pending_request&) {
+             return std::string("timeout reached while waiting for allRooms response");
+           },
+       .make_id = make_classic_uid,
+       .publish =
+           [self](const std::string& id) {
+             self->publish_request(classic_all_rooms_request{self->uid(), id});
+           }});
 }
 
 void classic_adapter::server_side_emit(const args& values) {
@@ -244,33 +214,27 @@ void classic_adapter::server_side_emit(const args& values) {
 void classic_adapter::server_side_emit_with_ack(const args& values,
                                                 std::chrono::milliseconds timeout,
                                                 responses_callback done) {
+  pending_request r;
+  r.what = pending_request::kind::server_side_emit;
+  r.responses_done = std::move(done);
   auto self = std::static_pointer_cast<classic_adapter>(shared_from_this());
-  if (timeout.count() <= 0) timeout = config().requests_timeout;
-  count_nodes([self, values, timeout, done = std::move(done)](std::size_t n,
-                                                              const std::string& error) mutable {
-    if (!error.empty()) {
-      done(count_error(error), {});
-      return;
-    }
-    if (n <= 1) {
-      done(std::nullopt, {});
-      return;
-    }
-    const auto id = make_classic_uid();
-    pending_request r;
-    r.what = pending_request::kind::server_side_emit;
-    r.expected = n - 1;  // every node but this one
-    r.responses_done = std::move(done);
-    self->track(id, std::move(r), timeout, [](const pending_request& p) {
-      return "timeout reached: only " + std::to_string(p.responses.size()) +
-             " responses received out of " + std::to_string(p.expected);
-    });
-    classic_server_side_emit_request req;
-    req.uid = self->uid();
-    req.request_id = id;
-    req.data = json(values);
-    self->publish_request(req);
-  });
+  start_request(std::move(r),
+                {.counts_self = false,  // every node but this one answers
+                 .timeout = timeout.count() > 0 ? timeout : config().requests_timeout,
+                 .timeout_message =
+                     [](const pending_request& p) {
+                       return "timeout reached: only " + std::to_string(p.responses.size()) +
+                              " responses received out of " + std::to_string(p.expected);
+                     },
+                 .make_id = make_classic_uid,
+                 .publish =
+                     [self, values](const std::string& id) {
+                       classic_server_side_emit_request req;
+                       req.uid = self->uid();
+                       req.request_id = id;
+                       req.data = json(values);
+                       self->publish_request(req);
+                     }});
 }
 
 // --- requests from other nodes (and our own echoes) ---

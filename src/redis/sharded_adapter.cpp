@@ -121,50 +121,25 @@ void sharded_adapter::count_nodes(std::function<void(std::size_t, std::string)> 
   link().count_subscribers(true, channels_.main, std::move(done));
 }
 
-void sharded_adapter::server_count(std::function<void(std::size_t)> done) const {
-  std::weak_ptr<const adapter> weak = weak_from_this();
-  count_nodes([weak, done = std::move(done)](std::size_t n, const std::string& error) {
-    if (!error.empty()) {
-      if (const auto self = std::static_pointer_cast<const sharded_adapter>(weak.lock())) {
-        self->log(log_level::warning, "cannot count the nodes: " + error);
-      }
-      done(1);
-      return;
-    }
-    done(std::max<std::size_t>(n, 1));
-  });
+std::string sharded_adapter::timeout_reached(const pending_request& p) {
+  return "timeout reached: only " + std::to_string(p.received) + " responses received out of " +
+         std::to_string(p.expected);
 }
 
 void sharded_adapter::fetch_sockets(const broadcast_options& opts, fetch_callback done) {
-  auto local = local_fetch(opts);
-  if (opts.flags.local) {
-    done(std::nullopt, std::move(local));
-    return;
-  }
+  pending_request r;
+  r.what = pending_request::kind::fetch;
+  r.sockets = local_fetch(opts);
+  r.fetch_done = std::move(done);
+  if (opts.flags.local) return r.fetch_done(std::nullopt, std::move(r.sockets));
   auto self = std::static_pointer_cast<sharded_adapter>(shared_from_this());
-  count_nodes([self, opts, local = std::move(local), done = std::move(done)](
-                  std::size_t n, const std::string& error) mutable {
-    if (!error.empty()) {
-      done(count_error(error), std::move(local));
-      return;
-    }
-    if (n <= 1) {
-      done(std::nullopt, std::move(local));
-      return;
-    }
-    const auto id = make_sharded_uid();
-    pending_request r;
-    r.what = pending_request::kind::fetch;
-    r.expected = n - 1;
-    r.sockets = std::move(local);
-    r.fetch_done = std::move(done);
-    self->track(id, std::move(r), opts.flags.timeout.value_or(self->config().requests_timeout),
-                [](const pending_request& p) {
-                  return "timeout reached: only " + std::to_string(p.received) +
-                         " responses received out of " + std::to_string(p.expected);
-                });
-    self->publish(sharded_fetch_sockets{wire_opts(opts), id});
-  });
+  start_request(std::move(r), {.counts_self = false,
+                               .timeout = opts.flags.timeout.value_or(config().requests_timeout),
+                               .timeout_message = timeout_reached,
+                               .make_id = make_sharded_uid,
+                               .publish = [self, opts](const std::string& id) {
+                                 self->publish(sharded_fetch_sockets{wire_opts(opts), id});
+                               }});
 }
 
 void sharded_adapter::server_side_emit(const args& values) {
@@ -176,32 +151,20 @@ void sharded_adapter::server_side_emit(const args& values) {
 void sharded_adapter::server_side_emit_with_ack(const args& values,
                                                 std::chrono::milliseconds timeout,
                                                 responses_callback done) {
+  pending_request r;
+  r.what = pending_request::kind::server_side_emit;
+  r.responses_done = std::move(done);
   auto self = std::static_pointer_cast<sharded_adapter>(shared_from_this());
-  if (timeout.count() <= 0) timeout = config().requests_timeout;
-  count_nodes([self, values, timeout, done = std::move(done)](std::size_t n,
-                                                              const std::string& error) mutable {
-    if (!error.empty()) {
-      done(count_error(error), {});
-      return;
-    }
-    if (n <= 1) {
-      done(std::nullopt, {});
-      return;
-    }
-    const auto id = make_sharded_uid();
-    pending_request r;
-    r.what = pending_request::kind::server_side_emit;
-    r.expected = n - 1;
-    r.responses_done = std::move(done);
-    self->track(id, std::move(r), timeout, [](const pending_request& p) {
-      return "timeout reached: only " + std::to_string(p.received) + " responses received out of " +
-             std::to_string(p.expected);
-    });
-    sharded_server_side_emit m;
-    m.request_id = id;
-    m.packet = json(values);
-    self->publish(std::move(m));
-  });
+  start_request(std::move(r), {.counts_self = false,
+                               .timeout = timeout.count() > 0 ? timeout : config().requests_timeout,
+                               .timeout_message = timeout_reached,
+                               .make_id = make_sharded_uid,
+                               .publish = [self, values](const std::string& id) {
+                                 sharded_server_side_emit m;
+                                 m.request_id = id;
+                                 m.packet = json(values);
+                                 self->publish(std::move(m));
+                               }});
 }
 
 std::vector<std::string> sharded_adapter::missing_nodes(const pending_request& r) const {

@@ -32,6 +32,9 @@ class adapter_base : public memory_adapter, public redis_listener {
                adapter_config config);
 
   void close(std::function<void()> done) override;
+  /// The node count (Redis's subscriber count of the format's channel); 1 when Redis cannot
+  /// be asked (this node is all it can reach).
+  void server_count(std::function<void(std::size_t)> done) const override;
 
  protected:
   /// A cluster request waiting for the other nodes' answers.
@@ -85,6 +88,22 @@ class adapter_base : public memory_adapter, public redis_listener {
 
   void track_ack(const std::string& id, ack_request request, std::chrono::milliseconds lifetime);
   std::optional<ack_request> find_ack(const std::string& id) const;
+
+  /// How a cluster request is sent and counted.
+  struct request_plan {
+    /// The requester's own part counts as one answer (classic fetch and allRooms count every
+    /// node; the others count the other nodes).
+    bool counts_self = false;
+    std::chrono::milliseconds timeout{0};
+    timeout_text timeout_message;
+    std::function<std::string()> make_id;
+    /// Publishes the request under its id.
+    std::function<void(const std::string& id)> publish;
+  };
+  /// Counts the nodes; with other nodes, tracks `request` under a fresh id and publishes it;
+  /// with no other node, or when the count fails (with that error), completes it at once with
+  /// what it already holds (this node's part).
+  void start_request(pending_request request, request_plan plan);
 
   /// Node count for requests: `done(count, error)`.
   virtual void count_nodes(std::function<void(std::size_t, std::string)> done) const = 0;

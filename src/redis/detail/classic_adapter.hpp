@@ -25,7 +25,6 @@ class classic_adapter final : public adapter_base {
   void server_side_emit(const args& values) override;
   void server_side_emit_with_ack(const args& values, std::chrono::milliseconds timeout,
                                  responses_callback done) override;
-  void server_count(std::function<void(std::size_t)> done) const override;
   void all_rooms(rooms_callback done) const override;
 
   void on_redis_message(const redis_message& message) override;

@@ -29,13 +29,14 @@ class sharded_adapter final : public adapter_base {
   void server_side_emit(const args& values) override;
   void server_side_emit_with_ack(const args& values, std::chrono::milliseconds timeout,
                                  responses_callback done) override;
-  void server_count(std::function<void(std::size_t)> done) const override;
 
   void on_redis_message(const redis_message& message) override;
 
  protected:
   void count_nodes(std::function<void(std::size_t, std::string)> done) const override;
   std::vector<std::string> missing_nodes(const pending_request& r) const override;
+  /// The timeout text of socket.io-adapter's cluster requests.
+  static std::string timeout_reached(const pending_request& p);
   void on_room_created(const std::string& room) override;
   void on_room_deleted(const std::string& room) override;
 
