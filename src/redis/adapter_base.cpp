@@ -202,6 +202,26 @@ void adapter_base::expire(const std::string& id, const timeout_text& message) {
   complete(*r, std::move(err));
 }
 
+std::string adapter_base::name_of(const std::weak_ptr<adapter_host>& host) {
+  const auto h = host.lock();
+  return h ? h->name() : std::string("/");
+}
+
+wire_options adapter_base::broadcast_wire_options(const broadcast_options& opts) {
+  wire_options w;
+  w.opts = opts;
+  w.opts.flags.local = false;
+  w.expect_single_response = opts.flags.expect_single_response;
+  return w;
+}
+
+event_packet adapter_base::wire_packet(const outgoing_packet& packet, const std::string& nsp) {
+  event_packet p;
+  p.data = packet.view().data;
+  p.nsp = nsp;
+  return p;
+}
+
 void adapter_base::server_count(std::function<void(std::size_t)> done) const {
   std::weak_ptr<const adapter> weak = weak_from_this();
   count_nodes([weak, done = std::move(done)](std::size_t n, const std::string& error) {

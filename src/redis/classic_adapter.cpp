@@ -6,32 +6,12 @@ namespace socketio::detail::redis {
 
 namespace {
 
-std::string name_of(const std::weak_ptr<adapter_host>& host) {
-  const auto h = host.lock();
-  return h ? h->name() : std::string("/");
-}
-
 // Requests carry only rooms and except; flags (other than in BROADCAST) are not on the wire.
 wire_options request_options(const broadcast_options& opts) {
   wire_options w;
   w.opts.rooms = opts.rooms;
   w.opts.except = opts.except;
   return w;
-}
-
-wire_options broadcast_wire_options(const broadcast_options& opts) {
-  wire_options w;
-  w.opts = opts;
-  w.opts.flags.local = false;
-  w.expect_single_response = opts.flags.expect_single_response;
-  return w;
-}
-
-event_packet wire_packet(const outgoing_packet& packet, const std::string& nsp) {
-  event_packet p;
-  p.data = packet.view().data;
-  p.nsp = nsp;
-  return p;
 }
 
 }  // namespace

@@ -6,27 +6,6 @@ namespace socketio::detail::redis {
 
 namespace {
 
-std::string name_of(const std::weak_ptr<adapter_host>& host) {
-  const auto h = host.lock();
-  return h ? h->name() : std::string("/");
-}
-
-// Sharded opts always carry flags (encodeOptions); `local` is never published.
-wire_options wire_opts(const broadcast_options& opts) {
-  wire_options w;
-  w.opts = opts;
-  w.opts.flags.local = false;
-  w.expect_single_response = opts.flags.expect_single_response;
-  return w;
-}
-
-event_packet wire_packet(const outgoing_packet& packet, const std::string& nsp) {
-  event_packet p;
-  p.data = packet.view().data;
-  p.nsp = nsp;
-  return p;
-}
-
 constexpr std::size_t max_known_peers = 1024;
 
 }  // namespace
@@ -76,7 +55,8 @@ void sharded_adapter::respond(const std::string& requester, sharded_body body) {
 
 void sharded_adapter::broadcast(const outgoing_packet& packet, const broadcast_options& opts) {
   if (!opts.flags.local && packet) {
-    publish(sharded_broadcast{wire_packet(packet, nsp_name()), std::nullopt, wire_opts(opts)});
+    publish(sharded_broadcast{wire_packet(packet, nsp_name()), std::nullopt,
+                              broadcast_wire_options(opts)});
   }
   // Local delivery never waits for Redis (the reference awaits the publish first).
   adapter::broadcast(packet, opts);
@@ -90,7 +70,7 @@ void sharded_adapter::broadcast_with_ack(const outgoing_packet& packet,
     const auto id = make_sharded_uid();
     track_ack(id, {on_client_count, on_ack},
               opts.flags.timeout.value_or(config().requests_timeout));
-    publish(sharded_broadcast{wire_packet(packet, nsp_name()), id, wire_opts(opts)});
+    publish(sharded_broadcast{wire_packet(packet, nsp_name()), id, broadcast_wire_options(opts)});
   }
   adapter::broadcast_with_ack(packet, opts, std::move(on_client_count), std::move(on_ack));
 }
@@ -99,7 +79,7 @@ void sharded_adapter::broadcast_with_ack(const outgoing_packet& packet,
 void sharded_adapter::add_sockets(const broadcast_options& opts,
                                   const std::set<std::string>& rooms) {
   if (!opts.flags.local) {
-    publish(sharded_sockets_join{wire_opts(opts), {rooms.begin(), rooms.end()}});
+    publish(sharded_sockets_join{broadcast_wire_options(opts), {rooms.begin(), rooms.end()}});
   }
   adapter::add_sockets(opts, rooms);
 }
@@ -107,13 +87,13 @@ void sharded_adapter::add_sockets(const broadcast_options& opts,
 void sharded_adapter::del_sockets(const broadcast_options& opts,
                                   const std::set<std::string>& rooms) {
   if (!opts.flags.local) {
-    publish(sharded_sockets_leave{wire_opts(opts), {rooms.begin(), rooms.end()}});
+    publish(sharded_sockets_leave{broadcast_wire_options(opts), {rooms.begin(), rooms.end()}});
   }
   adapter::del_sockets(opts, rooms);
 }
 
 void sharded_adapter::disconnect_sockets(const broadcast_options& opts, bool close) {
-  if (!opts.flags.local) publish(sharded_disconnect_sockets{wire_opts(opts), close});
+  if (!opts.flags.local) publish(sharded_disconnect_sockets{broadcast_wire_options(opts), close});
   adapter::disconnect_sockets(opts, close);
 }
 
@@ -133,13 +113,14 @@ void sharded_adapter::fetch_sockets(const broadcast_options& opts, fetch_callbac
   r.fetch_done = std::move(done);
   if (opts.flags.local) return r.fetch_done(std::nullopt, std::move(r.sockets));
   auto self = std::static_pointer_cast<sharded_adapter>(shared_from_this());
-  start_request(std::move(r), {.counts_self = false,
-                               .timeout = opts.flags.timeout.value_or(config().requests_timeout),
-                               .timeout_message = timeout_reached,
-                               .make_id = make_sharded_uid,
-                               .publish = [self, opts](const std::string& id) {
-                                 self->publish(sharded_fetch_sockets{wire_opts(opts), id});
-                               }});
+  start_request(std::move(r),
+                {.counts_self = false,
+                 .timeout = opts.flags.timeout.value_or(config().requests_timeout),
+                 .timeout_message = timeout_reached,
+                 .make_id = make_sharded_uid,
+                 .publish = [self, opts](const std::string& id) {
+                   self->publish(sharded_fetch_sockets{broadcast_wire_options(opts), id});
+                 }});
 }
 
 void sharded_adapter::server_side_emit(const args& values) {

@@ -114,6 +114,14 @@ class adapter_base : public memory_adapter, public redis_listener {
     return {};
   }
 
+  /// The namespace's name ("/" once it is gone), for the constructors' channel names.
+  static std::string name_of(const std::weak_ptr<adapter_host>& host);
+  /// A broadcast's options as published: everything but `local` (never published), with
+  /// expectSingleResponse (sharded opts always carry their flags, as encodeOptions writes them).
+  static wire_options broadcast_wire_options(const broadcast_options& opts);
+  /// The packet of a broadcast as the other nodes get it (binary inline, nsp named).
+  static event_packet wire_packet(const outgoing_packet& packet, const std::string& nsp);
+
   /// The error text of a failed node count, for the requester.
   static ack_error count_error(const std::string& why);
 
