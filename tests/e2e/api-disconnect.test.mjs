@@ -295,7 +295,9 @@ describe("api: \"server shutting down\"", { skip: skipApi }, () => {
         await connect(server, "/dyn-3"),
       ];
       const ids = clients.map((t) => [t.socket.id, t.socket.nsp]);
-      const gone = clients.map((t) => t.next("disconnect", WAIT_MS));
+      // The wait starts before the server is stopped and covers its shutdown too, which takes
+      // seconds on a loaded sanitized build: a generous bound, still finite.
+      const gone = clients.map((t) => t.next("disconnect", 4 * WAIT_MS));
       await server.stop();
       const lines = server.outputLines();
       for (const [id, nsp] of ids) {
