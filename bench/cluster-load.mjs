@@ -19,6 +19,7 @@ import fs from "node:fs";
 import net from "node:net";
 import process from "node:process";
 import { performance } from "node:perf_hooks";
+import { boundedAll, percentile } from "./load-util.mjs";
 import { RawClient } from "./raw-client.mjs";
 
 const USAGE = `usage: node bench/cluster-load.mjs --a PORT --b PORT --pids a=PID,b=PID,redis=PID [options]
@@ -189,25 +190,6 @@ function redisCommand(port, args, ms = 1000) {
 }
 
 // --- helpers ---------------------------------------------------------------------------------
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
-/** Runs `make(i)` for i in [0, n) with at most `limit` in flight. */
-async function boundedAll(n, limit, make) {
-  const out = new Array(n);
-  let next = 0;
-  const worker = async () => {
-    while (next < n) {
-      const i = next++;
-      out[i] = await make(i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
-  return out;
-}
 
 /** Polls `cond` every 10 ms until it holds or `ms` pass. */
 async function waitFor(cond, ms) {

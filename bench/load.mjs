@@ -23,6 +23,7 @@ import fs from "node:fs";
 import http from "node:http";
 import process from "node:process";
 import { performance } from "node:perf_hooks";
+import { boundedAll, percentile } from "./load-util.mjs";
 import { RawClient } from "./raw-client.mjs";
 import { io as realIo } from "socket.io-client";
 
@@ -244,26 +245,6 @@ class PollingClient {
 let stopping = false;
 
 // --- helpers ---------------------------------------------------------------------------------
-
-/** Runs `make(i)` for i in [0, n) with at most `limit` promises in flight. */
-async function boundedAll(n, limit, make) {
-  const results = new Array(n);
-  let next = 0;
-  const worker = async () => {
-    while (next < n) {
-      const i = next++;
-      results[i] = await make(i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
-  return results;
-}
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[idx];
-}
 
 function withTimeout(promise, ms, what) {
   let timer;
