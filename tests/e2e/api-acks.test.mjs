@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { quietly } from "./helpers.mjs";
 import { PollingSession } from "./sio-helpers.mjs";
-import { call, closeAll, connect, skipApi, startApi, unique } from "./api-helpers.mjs";
+import { call, closeAll, connect, skipApi, socketIoEndpoint, startApi, unique } from "./api-helpers.mjs";
 
 describe("api: ack edge cases", { skip: skipApi }, () => {
   let server;
@@ -15,7 +15,7 @@ describe("api: ack edge cases", { skip: skipApi }, () => {
   const sessions = [];
   before(async () => {
     server = await startApi(["--ping-interval", "20000", "--ping-timeout", "20000"]);
-    sio = { ...server, url: `${server.base}/socket.io/` };
+    sio = socketIoEndpoint(server);
   });
   after(async () => {
     for (const s of sessions) await quietly(() => s.close());

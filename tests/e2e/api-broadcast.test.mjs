@@ -19,6 +19,7 @@ import {
   sorted,
   startApi,
   unique,
+  socketIoEndpoint,
 } from "./api-helpers.mjs";
 
 /** Connects clients A..D with alternating transports; `rooms` maps a name to its rooms. */
@@ -198,7 +199,7 @@ describe("api: broadcast operators", { skip: skipApi }, () => {
 
   test("volatile is dropped for a polling client with no GET parked; a plain emit is kept", async () => {
     const room = unique("vol-poll");
-    const sio = { ...server, url: `${server.base}/socket.io/` };
+    const sio = socketIoEndpoint(server);
     const s = await PollingSession.open(sio);
     const trigger = await connect(server);
     try {

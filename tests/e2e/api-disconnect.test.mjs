@@ -22,6 +22,7 @@ import {
   sorted,
   startApi,
   waitGone,
+  socketIoEndpoint,
 } from "./api-helpers.mjs";
 
 const TRANSPORTS = [["polling"], ["websocket"]];
@@ -222,8 +223,7 @@ describe("api: disconnect reasons from the connection", { skip: skipApi }, () =>
   const sessions = [];
   before(async () => {
     server = await startApi(["--ping-interval", "20000", "--ping-timeout", "20000"]);
-    // The raw-session helpers address server.url: point it at the Socket.IO endpoint.
-    sio = { ...server, url: `${server.base}/socket.io/` };
+    sio = socketIoEndpoint(server);
   });
   after(async () => {
     for (const s of sessions) await quietly(() => s.close());

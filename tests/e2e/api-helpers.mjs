@@ -44,6 +44,14 @@ export async function startApi(args = []) {
   return startServer(args, { command, name: "api server" });
 }
 
+/**
+ * The scenario server as the raw-session helpers (sio-helpers.mjs) address it: their `url` is
+ * the Socket.IO endpoint.
+ */
+export function socketIoEndpoint(server) {
+  return { ...server, url: `${server.base}/socket.io/` };
+}
+
 /** Options shared by every client: own Manager, no reconnection, explicit connect. */
 function clientOptions(opts) {
   return { path: SIO_PATH, forceNew: true, reconnection: false, autoConnect: false, ...opts };
