@@ -11,8 +11,10 @@ namespace socketio::detail {
 http_listener::http_listener(boost::asio::any_io_executor executor,
                              std::vector<std::shared_ptr<endpoint>> endpoints,
                              std::shared_ptr<const static_files> files)
+    // The acceptor has a strand of its own: close() (posted to it) and the accept completions
+    // (which run on it) never overlap when several threads run the context.
     : executor_(executor),
-      acceptor_(executor),
+      acceptor_(boost::asio::make_strand(executor)),
       endpoints_(std::move(endpoints)),
       files_(std::move(files)) {}
 
