@@ -320,7 +320,9 @@ void install_cluster_handlers(socketio::server& io, bool clustered,
 }  // namespace
 
 int main(int argc, char** argv) {
-  const fixture_options options = parse(argc, argv);
+  fixture_options options = parse(argc, argv);
+  // One lane per I/O thread: a lane's sessions reach each other without a hand-off.
+  options.engine.lanes = options.threads;
   boost::asio::io_context ioc(static_cast<int>(options.threads));
 
   socketio::engine::server engine(ioc, options.engine);

@@ -53,6 +53,8 @@ using rooms_callback = std::function<void(std::optional<ack_error>, std::set<std
 
 /// What an adapter may ask of its namespace. Every member is safe from any thread, and none
 /// is called with a lock of the library held.
+class adapter;
+
 class adapter_host : public std::enable_shared_from_this<adapter_host> {
  public:
   virtual ~adapter_host() = default;
@@ -74,6 +76,11 @@ class adapter_host : public std::enable_shared_from_this<adapter_host> {
   /// deliver() for many sockets; the namespace looks them all up at once.
   virtual void deliver_all(const std::vector<std::string>& socket_ids,
                            const outgoing_packet& packet, bool is_volatile) = 0;
+  /// deliver() to every socket of this node that `opts` addresses in `index`'s rooms, walking
+  /// the index with adapter::for_each_socket (no copy of the ids). The default collects the
+  /// ids with adapter::sockets() and calls deliver_all().
+  virtual void deliver_matching(const adapter& index, const broadcast_options& opts,
+                                const outgoing_packet& packet, bool is_volatile);
   /// Delivers a packet that carries an ack id, after registering `on_ack` for that id on the
   /// socket; `on_ack` gets the first ack argument. The registration ends at `timeout`.
   virtual void deliver_with_ack(const std::string& socket_id, const outgoing_packet& packet,
@@ -115,6 +122,11 @@ class adapter : public std::enable_shared_from_this<adapter> {
   virtual void del_all(const std::string& socket_id) = 0;
   /// This node's socket ids matching the options (rooms union, minus except).
   virtual std::vector<std::string> sockets(const broadcast_options& opts) const = 0;
+  /// Calls `visit` with each id sockets(opts) would return. The default calls sockets(); an
+  /// index may call `visit` under its own lock instead of copying the ids, so `visit` must not
+  /// call back into the adapter.
+  virtual void for_each_socket(const broadcast_options& opts,
+                               const std::function<void(const std::string&)>& visit) const;
   /// The rooms of one of this node's sockets (empty if unknown).
   virtual std::set<std::string> socket_rooms(const std::string& socket_id) const = 0;
   /// This node's room names.

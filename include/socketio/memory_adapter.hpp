@@ -18,6 +18,9 @@ class memory_adapter : public adapter {
   void del(const std::string& socket_id, const std::string& room) override;
   void del_all(const std::string& socket_id) override;
   std::vector<std::string> sockets(const broadcast_options& opts) const override;
+  /// Visits under the index's lock, without copying the ids.
+  void for_each_socket(const broadcast_options& opts,
+                       const std::function<void(const std::string&)>& visit) const override;
   std::set<std::string> socket_rooms(const std::string& socket_id) const override;
   std::set<std::string> rooms() const override;
   /// True when this node has a socket in `room`.

@@ -87,6 +87,11 @@ struct engine_options {
   /// "transport error": a stalled reader cannot grow memory without limit.
   std::size_t max_queued_packets = 100'000;
   std::size_t max_queued_bytes = 64u << 20;
+  /// Sessions are spread over this many lanes. A lane is a strand shared by its sessions: their
+  /// handlers never run concurrently, a broadcast reaches the lane's sessions without an
+  /// executor hop, and their output is corked (one write per session per read handled). Use
+  /// the number of threads that run the io_context; 0 (default): one per hardware thread.
+  std::size_t lanes = 0;
   /// The library's log (the Socket.IO server uses its engine's).
   logger_options logger;
 };

@@ -3,8 +3,19 @@
 
 namespace socketio {
 
+void adapter_host::deliver_matching(const adapter& index, const broadcast_options& opts,
+                                    const outgoing_packet& packet, bool is_volatile) {
+  deliver_all(index.sockets(opts), packet, is_volatile);
+}
+
+void adapter::for_each_socket(const broadcast_options& opts,
+                              const std::function<void(const std::string&)>& visit) const {
+  for (const auto& id : sockets(opts))
+    visit(id);
+}
+
 void adapter::broadcast(const outgoing_packet& packet, const broadcast_options& opts) {
-  if (const auto h = host()) h->deliver_all(sockets(opts), packet, opts.flags.is_volatile);
+  if (const auto h = host()) h->deliver_matching(*this, opts, packet, opts.flags.is_volatile);
 }
 
 void adapter::broadcast_with_ack(const outgoing_packet& packet, const broadcast_options& opts,

@@ -55,6 +55,13 @@ void memory_adapter::del_all(const std::string& socket_id) {
 }
 
 std::vector<std::string> memory_adapter::sockets(const broadcast_options& opts) const {
+  std::vector<std::string> out;
+  for_each_socket(opts, [&](const std::string& id) { out.push_back(id); });
+  return out;
+}
+
+void memory_adapter::for_each_socket(const broadcast_options& opts,
+                                     const std::function<void(const std::string&)>& visit) const {
   std::lock_guard lock(mutex_);
   auto excluded = [&](const std::string& id) {
     if (opts.except.empty()) return false;
@@ -65,34 +72,30 @@ std::vector<std::string> memory_adapter::sockets(const broadcast_options& opts) 
     }
     return false;
   };
-  std::vector<std::string> out;
   if (opts.rooms.empty()) {
-    out.reserve(sids_.size());
     for (const auto& [id, rooms] : sids_) {
-      if (!excluded(id)) out.push_back(id);
+      if (!excluded(id)) visit(id);
     }
-    return out;
+    return;
   }
   if (opts.rooms.size() == 1) {
     // The common case: one room, no union to deduplicate.
     const auto it = rooms_.find(*opts.rooms.begin());
-    if (it == rooms_.end()) return out;
-    out.reserve(it->second.size());
+    if (it == rooms_.end()) return;
     for (const auto& id : it->second) {
-      if (!excluded(id)) out.push_back(id);
+      if (!excluded(id)) visit(id);
     }
-    return out;
+    return;
   }
   // A union: a socket in several of the rooms is reached once.
-  std::unordered_set<std::string> seen;
+  std::unordered_set<std::string_view> seen;
   for (const auto& room : opts.rooms) {
     const auto it = rooms_.find(room);
     if (it == rooms_.end()) continue;
     for (const auto& id : it->second) {
-      if (seen.insert(id).second && !excluded(id)) out.push_back(id);
+      if (seen.insert(id).second && !excluded(id)) visit(id);
     }
   }
-  return out;
 }
 
 std::set<std::string> memory_adapter::socket_rooms(const std::string& socket_id) const {

@@ -113,6 +113,7 @@ http_reply empty_reply(unsigned status, bool close_connection) {
 endpoint::endpoint(boost::asio::any_io_executor executor, engine_options options)
     : executor_(std::move(executor)),
       options_(std::move(options)),
+      lanes_(executor_, options_.lanes),
       log_(std::make_shared<const logger>(options_.logger)) {
   // The reference normalises the path to exactly one trailing slash.
   while (!options_.path.empty() && options_.path.back() == '/')
@@ -236,7 +237,7 @@ void endpoint::serve_existing(const std::shared_ptr<http_exchange>& exchange,
     if (response.empty()) return refuse_upgrade(exchange, "Bad request");
     std::string leftover;
     auto socket = exchange->take_socket(leftover);
-    auto ws = std::make_shared<ws_transport>(std::move(socket), s->strand(), options_.max_payload,
+    auto ws = std::make_shared<ws_transport>(std::move(socket), s->home(), options_.max_payload,
                                              std::move(leftover));
     s->probe(std::move(ws), std::move(response));
     return;
@@ -322,7 +323,7 @@ void endpoint::handshake(const std::shared_ptr<http_exchange>& exchange, bool we
   }
   std::string id = make_random_id();
   auto s =
-      std::make_shared<session>(weak_from_this(), boost::asio::make_strand(executor_), id,
+      std::make_shared<session>(weak_from_this(), lanes_.next(), id,
                                 websocket ? transport_type::websocket : transport_type::polling,
                                 limits(), std::move(request));
   {
@@ -341,7 +342,7 @@ void endpoint::handshake(const std::shared_ptr<http_exchange>& exchange, bool we
   if (websocket) {
     std::string leftover;
     auto socket = exchange->take_socket(leftover);
-    auto ws = std::make_shared<ws_transport>(std::move(socket), s->strand(), options_.max_payload,
+    auto ws = std::make_shared<ws_transport>(std::move(socket), s->home(), options_.max_payload,
                                              std::move(leftover));
     s->start_websocket(std::move(ws), std::move(response),
                        make_message(packet_type::open, false, open_json), std::move(on_open));

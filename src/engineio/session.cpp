@@ -42,16 +42,16 @@ http_reply post_ok_reply() {
 
 }  // namespace
 
-session::session(std::weak_ptr<endpoint> owner, strand_type strand, std::string id,
+session::session(std::weak_ptr<endpoint> owner, std::shared_ptr<lane> home, std::string id,
                  transport_type initial, session_limits limits, request_info request)
     : owner_(std::move(owner)),
       log_(endpoint::log_of(owner_)),
-      strand_(std::move(strand)),
+      lane_(std::move(home)),
       id_(std::move(id)),
       request_(std::make_shared<const request_info>(std::move(request))),
       state_(*this, initial, limits),
       transport_(initial),
-      timers_(make_timers(strand_, std::make_index_sequence<2>{})) {}
+      timers_(make_timers(lane_->strand(), std::make_index_sequence<2>{})) {}
 
 session::~session() = default;
 
@@ -131,6 +131,8 @@ void session::poll_get(std::shared_ptr<http_exchange> exchange) {
 
 void session::poll_post(std::string body, std::shared_ptr<http_exchange> exchange) {
   on_strand([body = std::move(body), exchange = std::move(exchange)](session& s) {
+    // What the packets of this body cause on this lane leaves in one write per session.
+    const cork_scope cork(s.lane_.get());
     s.state_.on_poll_body(body);
     s.end_post();
     // docs/PROTOCOL.md 1.6: the body is dispatched before `ok` goes out, even when it closed the
@@ -169,7 +171,8 @@ void session::arm_timer(timer_kind kind, std::chrono::milliseconds after) {
   timer_armed_kind_[slot] = kind;
   timer.expires_after(after);
   timer.async_wait(boost::asio::bind_executor(
-      strand_, [self = shared_from_this(), kind, slot, generation](boost::system::error_code ec) {
+      lane_->strand(),
+      [self = shared_from_this(), kind, slot, generation](boost::system::error_code ec) {
         if (ec || self->timer_generation_[slot] != generation) return;
         self->state_.on_timer(kind);
       }));
@@ -190,8 +193,21 @@ void session::respond_poll(std::string body) {
   exchange->reply(text_reply(std::move(body)));
 }
 
-void session::write_websocket(std::vector<message_ptr> batch) {
-  if (websocket_) websocket_->write(std::move(batch));
+bool session::write_websocket(std::vector<message_ptr> batch) {
+  return websocket_ && websocket_->write(std::move(batch));
+}
+
+bool session::defer_flush() {
+  if (flush_deferred_) return true;
+  if (!cork_scope::active_for(lane_.get())) return false;
+  flush_deferred_ = true;
+  cork_scope::defer(shared_from_this());
+  return true;
+}
+
+void session::uncork() {
+  flush_deferred_ = false;
+  state_.flush_deferred();
 }
 
 void session::answer_probe() {

@@ -47,9 +47,14 @@ bool session_state::send_group(std::span<const message_ptr> group, bool is_volat
   queued_bytes_ += weight;
   queue_.insert(queue_.end(), group.begin(), group.end());
   // One flush for the whole group: a packet and its attachments leave in one polling response
-  // or one gathered WebSocket write.
-  flush();
+  // or one gathered WebSocket write. Under a cork the host flushes once, later, for every
+  // packet queued meanwhile.
+  if (!host_.defer_flush()) flush();
   return true;
+}
+
+void session_state::flush_deferred() {
+  if (phase_ != phase::closed) flush();
 }
 
 void session_state::flush() {
@@ -77,7 +82,7 @@ void session_state::flush() {
   std::vector<message_ptr> batch = std::move(queue_);
   queue_ = {};
   queued_bytes_ = 0;
-  host_.write_websocket(std::move(batch));
+  if (host_.write_websocket(std::move(batch))) ws_writing_ = false;
 }
 
 void session_state::close(disconnect_reason reason) {
@@ -113,6 +118,8 @@ void session_state::close(disconnect_reason reason) {
 
 void session_state::terminate(disconnect_reason reason, std::string_view poll_answer) {
   if (phase_ == phase::closed) return;
+  // Output a cork held back goes first, as it would have without the cork.
+  if (phase_ == phase::open) flush();
   if (transport_ == transport_type::polling) {
     if (poll_parked_) {
       poll_parked_ = false;

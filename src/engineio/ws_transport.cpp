@@ -1,7 +1,13 @@
 #include "engineio/detail/ws_transport.hpp"
 
+#include "engineio/detail/cork.hpp"
+
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <boost/asio/bind_executor.hpp>
-#include <boost/asio/write.hpp>
+#include <boost/asio/post.hpp>
+
+#include <cerrno>
 
 #include <array>
 #include <chrono>
@@ -21,12 +27,26 @@ constexpr std::chrono::seconds close_grace{2};
 // would otherwise hold the connection (and the frames) forever.
 constexpr std::chrono::seconds close_write_deadline{5};
 
+// Packets per sendmsg: each takes up to three iovecs, and Linux takes 1,024 per call.
+constexpr std::size_t max_iov = 1024;
+
+// The socket moves to the lane's executor: the one it was accepted with (the HTTP
+// connection's strand) would otherwise stay allocated as long as the connection.
+boost::asio::ip::tcp::socket rehome(boost::asio::ip::tcp::socket socket, const lane& home) {
+  boost::system::error_code ec;
+  const auto protocol = socket.local_endpoint(ec).protocol();
+  if (ec) return socket;
+  const auto fd = socket.release(ec);
+  if (ec) return socket;
+  return boost::asio::ip::tcp::socket(home.strand(), protocol, fd);
+}
+
 }  // namespace
 
-ws_transport::ws_transport(boost::asio::ip::tcp::socket socket, strand_type strand,
+ws_transport::ws_transport(boost::asio::ip::tcp::socket socket, std::shared_ptr<lane> home,
                            std::size_t max_message, std::string leftover)
-    : socket_(std::move(socket)),
-      strand_(std::move(strand)),
+    : socket_(rehome(std::move(socket), *home)),
+      lane_(std::move(home)),
       parser_(max_message),
       tail_(std::move(leftover)) {}
 
@@ -46,22 +66,24 @@ void ws_transport::start_reading() {
   on_readable(!tail_.empty());
 }
 
-void ws_transport::write(std::vector<message_ptr> batch) {
-  if (socket_closed_ || close_after_write_) {
+bool ws_transport::write(std::vector<message_ptr> batch) {
+  if (socket_closed_ || close_after_write_ || write_failed_) {
     // Closing or closed: nothing more goes out, and the owner is told through its close.
-    return;
+    return false;
   }
-  pending_.reserve(pending_.size() + batch.size());
+  if (pending_.empty()) pending_.reserve(batch.size());
   for (auto& m : batch)
     pending_.push_back(item{std::move(m), {}});
-  pending_has_batch_ = true;
-  do_write();
+  pump();
+  if (front_ == pending_.size() && !socket_closed_ && !write_failed_) return true;
+  batch_outstanding_ = true;
+  return false;
 }
 
 void ws_transport::write_raw(std::string bytes) {
-  if (socket_closed_ || close_frame_sent_) return;
+  if (socket_closed_ || close_frame_sent_ || write_failed_) return;
   pending_.push_back(item{nullptr, std::move(bytes)});
-  do_write();
+  pump();
 }
 
 void ws_transport::close() {
@@ -69,95 +91,154 @@ void ws_transport::close() {
   if (socket_closed_ || close_after_write_) return;
   close_after_write_ = true;
   arm_close_deadline(close_write_deadline);
-  do_write();
+  pump();
 }
 
 void ws_transport::arm_close_deadline(std::chrono::steady_clock::duration after) {
   if (socket_closed_) return;
-  if (!close_timer_) close_timer_ = std::make_unique<boost::asio::steady_timer>(strand_);
+  if (!close_timer_) close_timer_ = std::make_unique<boost::asio::steady_timer>(lane_->strand());
   close_timer_->expires_after(after);  // an earlier wait completes with operation_aborted
   close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (!ec) self->close_socket();
   });
 }
 
-void ws_transport::do_write() {
-  if (writing_ || socket_closed_) return;
-  if (pending_.empty()) {
-    if (close_after_write_ && !close_frame_sent_) {
+void ws_transport::pump() {
+  while (!waiting_writable_ && !socket_closed_ && !write_failed_) {
+    if (front_ == pending_.size()) {
+      pending_.clear();
+      front_ = 0;
+      if (pending_.capacity() > 64) std::vector<item>().swap(pending_);
+      if (close_frame_sent_) {
+        shutdown_after_close_frame();
+        return;
+      }
+      if (!close_after_write_) return;
       // docs/PROTOCOL.md 1.11: the reference's close frame has no status (the client sees 1005).
       close_frame_sent_ = true;
       pending_.push_back(item{nullptr, make_ws_close_frame(0)});
-    } else {
+    }
+    bool blocked = false;
+    if (!send_some(blocked)) {
+      write_failed();
       return;
     }
+    if (blocked) wait_writable();
   }
-  writing_ = true;
-  in_flight_.swap(pending_);
-  in_flight_has_batch_ = pending_has_batch_;
-  pending_has_batch_ = false;
-  buffers_.clear();
-  buffers_.reserve(in_flight_.size() * 3);
-  for (const auto& it : in_flight_) {
+}
+
+bool ws_transport::send_some(bool& blocked) {
+  // One iovec per piece: [header][type digit][data] per packet, pointing into the shared
+  // messages (no per-recipient copy), as many packets as one sendmsg takes.
+  thread_local std::vector<iovec> iov;
+  iov.clear();
+  std::size_t skip = sent_;
+  std::size_t total = 0;
+  auto add = [&](const char* data, std::size_t size) {
+    if (skip >= size) {
+      skip -= size;
+      return;
+    }
+    iov.push_back(iovec{const_cast<char*>(data) + skip, size - skip});
+    total += size - skip;
+    skip = 0;
+  };
+  for (std::size_t i = front_; i < pending_.size() && iov.size() + 3 <= max_iov; ++i) {
+    const auto& it = pending_[i];
     if (!it.message) {
-      buffers_.emplace_back(it.raw.data(), it.raw.size());
+      add(it.raw.data(), it.raw.size());
       continue;
     }
     const auto& m = *it.message;
     const auto header = m.ws_header.view();
-    buffers_.emplace_back(header.data(), header.size());
-    if (!m.binary) {
-      const auto digit = type_digit(m.type);
-      buffers_.emplace_back(digit.data(), digit.size());
-    }
-    buffers_.emplace_back(m.data.data(), m.data.size());
+    add(header.data(), header.size());
+    if (!m.binary) add(type_digit(m.type).data(), 1);
+    add(m.data.data(), m.data.size());
   }
-  boost::asio::async_write(
-      socket_, buffers_,
-      boost::asio::bind_executor(
-          strand_, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-            self->writing_ = false;
-            self->in_flight_.clear();
-            if (self->in_flight_.capacity() > 64) std::vector<item>().swap(self->in_flight_);
-            if (self->buffers_.capacity() > 192) {
-              std::vector<boost::asio::const_buffer>().swap(self->buffers_);
-            }
-            if (ec) {
-              self->notify_closed(disconnect_reason::transport_error);
-              self->close_socket();
-              return;
-            }
-            const bool had_batch = self->in_flight_has_batch_;
-            self->in_flight_has_batch_ = false;
-            if (self->close_frame_sent_ && self->pending_.empty()) {
-              self->shutdown_after_close_frame();
-              return;
-            }
-            if (had_batch) {
-              if (const auto owner = self->owner_) owner->on_ws_written(*self);
-            }
-            self->do_write();
-          }));
+  msghdr msg{};
+  msg.msg_iov = iov.data();
+  msg.msg_iovlen = iov.size();
+  ssize_t n = 0;
+  do {
+    n = ::sendmsg(socket_.native_handle(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      blocked = true;
+      return true;
+    }
+    return false;
+  }
+  // Advance the write position past what the kernel took.
+  auto left = static_cast<std::size_t>(n);
+  while (front_ < pending_.size()) {
+    const std::size_t size = pending_[front_].size() - sent_;
+    if (left < size) {
+      sent_ += left;
+      break;
+    }
+    left -= size;
+    sent_ = 0;
+    pending_[front_] = item{};  // releases the message now
+    ++front_;
+  }
+  // A short write means the socket buffer is full: wait instead of trying again at once.
+  blocked = static_cast<std::size_t>(n) < total;
+  return true;
+}
+
+void ws_transport::wait_writable() {
+  waiting_writable_ = true;
+  socket_.async_wait(boost::asio::ip::tcp::socket::wait_write,
+                     boost::asio::bind_executor(lane_->strand(), [self = shared_from_this()](
+                                                                     boost::system::error_code ec) {
+                       self->waiting_writable_ = false;
+                       if (ec) {
+                         if (!self->socket_closed_) {
+                           self->notify_closed(disconnect_reason::transport_error);
+                           self->close_socket();
+                         }
+                         return;
+                       }
+                       self->pump();
+                       if (self->front_ == self->pending_.size() && self->batch_outstanding_ &&
+                           !self->socket_closed_ && !self->write_failed_) {
+                         self->batch_outstanding_ = false;
+                         if (const auto owner = self->owner_) owner->on_ws_written(*self);
+                       }
+                     }));
+}
+
+void ws_transport::write_failed() {
+  write_failed_ = true;
+  // Not inside the caller's write: it may be the owner's flush, in the middle of its state.
+  boost::asio::post(lane_->strand(), [self = shared_from_this()] {
+    self->notify_closed(disconnect_reason::transport_error);
+    self->close_socket();
+  });
 }
 
 void ws_transport::wait_readable() {
   if (socket_closed_) return;
   socket_.async_wait(boost::asio::ip::tcp::socket::wait_read,
-                     boost::asio::bind_executor(
-                         strand_, [self = shared_from_this()](boost::system::error_code ec) {
-                           if (ec) {
-                             if (!self->socket_closed_) {
-                               self->notify_closed(disconnect_reason::transport_error);
-                               self->close_socket();
-                             }
-                             return;
-                           }
-                           self->on_readable(false);
-                         }));
+                     boost::asio::bind_executor(lane_->strand(), [self = shared_from_this()](
+                                                                     boost::system::error_code ec) {
+                       if (ec) {
+                         if (!self->socket_closed_) {
+                           self->notify_closed(disconnect_reason::transport_error);
+                           self->close_socket();
+                         }
+                         return;
+                       }
+                       self->on_readable(false);
+                     }));
 }
 
 void ws_transport::on_readable(bool parse_tail_first) {
   auto& scratch = read_scratch;
+  // Everything these reads cause on this lane (answers, broadcasts to the lane's other
+  // sessions) is written once per session, when the reads are handled.
+  const cork_scope cork(lane_.get());
   // Bounded work per wakeup so one busy peer cannot starve the others on this thread.
   for (int round = 0; round < 16 && !socket_closed_ && !read_failed_; ++round) {
     std::size_t have = tail_.size();
@@ -243,7 +324,7 @@ void ws_transport::on_ws_close(std::uint16_t code, std::string_view) {
   pending_.push_back(
       item{nullptr, make_ws_close_frame(code == ws_close_code::no_status ? 0 : code)});
   arm_close_deadline(close_write_deadline);
-  do_write();
+  pump();
 }
 
 void ws_transport::fail(std::uint16_t close_code, disconnect_reason reason) {
@@ -254,10 +335,18 @@ void ws_transport::fail(std::uint16_t close_code, disconnect_reason reason) {
   }
   close_after_write_ = true;
   close_frame_sent_ = true;
-  pending_.clear();
+  // Queued frames are dropped, but a frame partly written must be finished first.
+  if (sent_ != 0) {
+    item partial = std::move(pending_[front_]);
+    pending_.clear();
+    pending_.push_back(std::move(partial));
+  } else {
+    pending_.clear();
+  }
+  front_ = 0;
   pending_.push_back(item{nullptr, make_ws_close_frame(close_code)});
   arm_close_deadline(close_write_deadline);
-  do_write();
+  pump();
 }
 
 void ws_transport::notify_closed(disconnect_reason reason) {
@@ -285,6 +374,8 @@ void ws_transport::close_socket() {
   socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   pending_.clear();
+  front_ = 0;
+  sent_ = 0;
 }
 
 }  // namespace socketio::detail

@@ -1,6 +1,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <algorithm>
+
 #include <stdexcept>
 
 #include "common/detail/user_call.hpp"
@@ -210,7 +212,7 @@ void sio_namespace::deliver_all(const std::vector<std::string>& socket_ids,
                                 const outgoing_packet& packet, bool is_volatile) {
   if (!packet) return;
   // One lock for the whole lookup; the packet was encoded once and every recipient queues
-  // the same immutable messages on its own strand.
+  // the same immutable messages.
   std::vector<std::shared_ptr<sio_socket>> targets;
   targets.reserve(socket_ids.size());
   {
@@ -220,9 +222,58 @@ void sio_namespace::deliver_all(const std::vector<std::string>& socket_ids,
       if (it != sockets_.end()) targets.push_back(it->second);
     }
   }
-  const auto& w = packet.encoded_form();
-  for (auto& s : targets) {
-    s->on_strand([w, is_volatile](sio_socket& target) { target.send_packet(w, is_volatile); });
+  deliver_to(targets, packet.encoded_form(), is_volatile);
+}
+
+void sio_namespace::deliver_matching(const adapter& index, const broadcast_options& opts,
+                                     const outgoing_packet& packet, bool is_volatile) {
+  if (!packet) return;
+  std::vector<std::shared_ptr<sio_socket>> targets;
+  // The table's lock is taken per id, not across the walk: the index may be a user's adapter
+  // calling back into this namespace, and one lock order (never the table's lock while the
+  // adapter runs) rules out a deadlock.
+  index.for_each_socket(opts, [&](const std::string& id) {
+    std::lock_guard lock(mutex_);
+    const auto it = sockets_.find(id);
+    if (it != sockets_.end()) targets.push_back(it->second);
+  });
+  deliver_to(targets, packet.encoded_form(), is_volatile);
+}
+
+void sio_namespace::deliver_to(std::vector<std::shared_ptr<sio_socket>>& targets,
+                               const wire_packet_ptr& w, bool is_volatile) {
+  // Recipients on the lane running now are reached directly (under its cork when a read is
+  // being handled); every other lane gets one hand-off with all of its recipients.
+  struct lane_targets {
+    std::shared_ptr<lane> home;
+    bool here = false;
+    std::vector<std::pair<std::shared_ptr<sio_socket>, std::shared_ptr<session>>> targets;
+  };
+  std::vector<lane_targets> lanes;
+  for (auto& t : targets) {
+    auto s = t->session_ptr();
+    if (!s) continue;
+    const auto& home = s->home();
+    auto it = std::find_if(lanes.begin(), lanes.end(),
+                           [&](const lane_targets& l) { return l.home == home; });
+    if (it == lanes.end()) {
+      lanes.push_back(lane_targets{home, home->running_here(), {}});
+      lanes.back().targets.reserve(targets.size());
+      it = std::prev(lanes.end());
+    }
+    if (it->here) {
+      t->send_packet(*s, w, is_volatile);
+    } else {
+      it->targets.emplace_back(std::move(t), std::move(s));
+    }
+  }
+  for (auto& l : lanes) {
+    if (l.here || l.targets.empty()) continue;
+    l.home->hand_off(
+        [w, is_volatile, batch = std::make_shared<decltype(l.targets)>(std::move(l.targets))] {
+          for (const auto& [socket, s] : *batch)
+            socket->send_packet(*s, w, is_volatile);
+        });
   }
 }
 

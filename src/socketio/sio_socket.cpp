@@ -48,6 +48,11 @@ bool sio_socket::send_packet(const wire_packet_ptr& w, bool is_volatile) {
   return s->send_all_now(w->messages, is_volatile);
 }
 
+bool sio_socket::send_packet(session& s, const wire_packet_ptr& w, bool is_volatile) {
+  if (!connected()) return false;
+  return s.send_all_now(w->messages, is_volatile);
+}
+
 bool sio_socket::emit_now(std::string_view event, args values,
                           std::optional<std::uint64_t> ack_id) {
   if (!connected()) return false;

@@ -198,7 +198,8 @@ class fake_host final : public session_host {
     record("respond " + body);
     responses.push_back(std::move(body));
   }
-  void write_websocket(std::vector<message_ptr> batch) override {
+  bool defer_flush() override { return false; }
+  bool write_websocket(std::vector<message_ptr> batch) override {
     if (!websocket_current) ADD_FAILURE() << "write_websocket() with no current WebSocket";
     if (write_in_flight) ADD_FAILURE() << "write_websocket() while a write is in flight";
     write_in_flight = true;
@@ -210,6 +211,7 @@ class fake_host final : public session_host {
     what += "]";
     record(std::move(what));
     batches.push_back(std::move(batch));
+    return false;  // completes when the test says so (complete_write)
   }
   void answer_probe() override {
     if (!probe_open) ADD_FAILURE() << "answer_probe() with no probe";

@@ -12,6 +12,7 @@
 
 #include "common/detail/logger.hpp"
 #include "engineio/detail/http_exchange.hpp"
+#include "engineio/detail/lane.hpp"
 #include "engineio/detail/session.hpp"
 #include "socketio/options.hpp"
 
@@ -64,6 +65,7 @@ class endpoint : public std::enable_shared_from_this<endpoint> {
 
   boost::asio::any_io_executor executor_;
   engine_options options_;
+  lane_pool lanes_;
   std::shared_ptr<const connection_handler> connection_handler_ptr() const;
 
   std::shared_ptr<const logger> log_;

@@ -13,7 +13,9 @@
 #include <string>
 
 #include "common/detail/logger.hpp"
+#include "engineio/detail/cork.hpp"
 #include "engineio/detail/http_exchange.hpp"
+#include "engineio/detail/lane.hpp"
 #include "engineio/detail/session_state.hpp"
 #include "engineio/detail/ws_transport.hpp"
 #include "socketio/options.hpp"
@@ -24,19 +26,22 @@ class endpoint;
 
 class session : public std::enable_shared_from_this<session>,
                 private session_host,
-                public ws_transport_owner {
+                public ws_transport_owner,
+                public corked_writer {
  public:
   using message_handler = std::function<void(bool binary, std::string_view data)>;
   using close_handler = std::function<void(std::string_view reason)>;
 
-  session(std::weak_ptr<endpoint> owner, strand_type strand, std::string id, transport_type initial,
-          session_limits limits, request_info request);
+  session(std::weak_ptr<endpoint> owner, std::shared_ptr<lane> home, std::string id,
+          transport_type initial, session_limits limits, request_info request);
   ~session() override;
 
   const std::string& id() const { return id_; }
   const request_info& request() const { return *request_; }
   const std::shared_ptr<const request_info>& request_ptr() const { return request_; }
-  const strand_type& strand() const { return strand_; }
+  const strand_type& strand() const { return lane_->strand(); }
+  /// The lane this session lives on (shared with other sessions).
+  const std::shared_ptr<lane>& home() const { return lane_; }
   /// The endpoint's log (shared, so that it outlives the endpoint for late callbacks).
   const logger& log() const { return *log_; }
   const std::shared_ptr<const logger>& log_ptr() const { return log_; }
@@ -87,15 +92,16 @@ class session : public std::enable_shared_from_this<session>,
  private:
   template <class F>
   void on_strand(F&& f) {
-    boost::asio::dispatch(
-        strand_, [self = shared_from_this(), f = std::forward<F>(f)]() mutable { f(*self); });
+    boost::asio::dispatch(lane_->strand(), [self = shared_from_this(),
+                                            f = std::forward<F>(f)]() mutable { f(*self); });
   }
 
   // session_host
   void arm_timer(timer_kind kind, std::chrono::milliseconds after) override;
   void cancel_timer(timer_kind kind) override;
   void respond_poll(std::string body) override;
-  void write_websocket(std::vector<message_ptr> batch) override;
+  bool write_websocket(std::vector<message_ptr> batch) override;
+  bool defer_flush() override;
   void answer_probe() override;
   void promote_probe() override;
   void drop_probe() override;
@@ -107,15 +113,18 @@ class session : public std::enable_shared_from_this<session>,
   void on_ws_packet(ws_transport& t, packet&& p) override;
   void on_ws_written(ws_transport& t) override;
   void on_ws_closed(ws_transport& t, disconnect_reason reason) override;
+  // corked_writer
+  void uncork() override;
 
   std::weak_ptr<endpoint> owner_;
   std::shared_ptr<const logger> log_;
-  strand_type strand_;
+  std::shared_ptr<lane> lane_;
   std::string id_;
   std::shared_ptr<const request_info> request_;  // shared with the Socket.IO handshakes
   session_state state_;
   std::atomic<transport_type> transport_;
   std::atomic<bool> posting_{false};
+  bool flush_deferred_ = false;  // handed to the current cork; it calls uncork()
   // Two timers serve the four kinds: the state machine never has both kinds of a slot armed at
   // once (ping interval/ping timeout alternate; the upgrade timeout is cancelled before the
   // close linger starts), and each timer costs ~100 bytes per idle session. Each arm bumps the

@@ -28,9 +28,14 @@ class session_host {
   virtual void cancel_timer(timer_kind kind) = 0;
   /// Answer the parked polling GET with this body.
   virtual void respond_poll(std::string body) = 0;
-  /// Write these packets over the current WebSocket as one gathered write, then call
-  /// session_state::on_websocket_written().
-  virtual void write_websocket(std::vector<message_ptr> batch) = 0;
+  /// Write these packets over the current WebSocket as one gathered write. Returns true when
+  /// they are all written already; otherwise session_state::on_websocket_written() follows
+  /// once they are (never from inside this call).
+  virtual bool write_websocket(std::vector<message_ptr> batch) = 0;
+  /// Asked before a send's flush: return true to flush later instead (the host then calls
+  /// session_state::flush_deferred() once), false to flush now. Output is corked this way
+  /// while the host handles a read, so that what the read produces leaves in one write.
+  virtual bool defer_flush() = 0;
   /// Send `3probe` over the probing WebSocket.
   virtual void answer_probe() = 0;
   /// The probing WebSocket becomes the session's transport.
@@ -80,6 +85,8 @@ class session_state {
   /// Queues packets that belong together (a Socket.IO packet and its attachments) and flushes
   /// once; all or none are queued.
   bool send_group(std::span<const message_ptr> group, bool is_volatile = false);
+  /// The flush a defer_flush() held back.
+  void flush_deferred();
   /// Server-initiated close: flush what is queued, then close ("forced close").
   void close(disconnect_reason reason = disconnect_reason::forced_close);
 

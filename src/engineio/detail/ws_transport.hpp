@@ -5,13 +5,13 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 
 #include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "engineio/detail/lane.hpp"
 #include "engineio/detail/message.hpp"
 #include "engineio/detail/packet.hpp"
 #include "engineio/detail/ws_frame.hpp"
@@ -20,7 +20,6 @@
 namespace socketio::detail {
 
 class ws_transport;
-using strand_type = boost::asio::strand<boost::asio::any_io_executor>;
 
 /// Told about a transport's traffic, on the session's strand.
 class ws_transport_owner {
@@ -35,8 +34,10 @@ class ws_transport_owner {
 
 class ws_transport : public std::enable_shared_from_this<ws_transport>, private ws_frame_sink {
  public:
-  ws_transport(boost::asio::ip::tcp::socket socket, strand_type strand, std::size_t max_message,
-               std::string leftover);
+  /// Runs on `home`'s strand; the socket is re-homed there (its old executor, the HTTP
+  /// connection's strand, is released).
+  ws_transport(boost::asio::ip::tcp::socket socket, std::shared_ptr<lane> home,
+               std::size_t max_message, std::string leftover);
   ~ws_transport() override;
 
   /// Writes `handshake` (the 101 response). Nothing is read until start_reading().
@@ -45,9 +46,10 @@ class ws_transport : public std::enable_shared_from_this<ws_transport>, private 
   /// start() so that the owner can queue the OPEN packet and install its handlers first: those
   /// bytes may already hold messages.
   void start_reading();
-  /// Queues packets as frames; all queued frames go out in one gathered write. The owner gets
-  /// on_ws_written() once this batch is written.
-  void write(std::vector<message_ptr> batch);
+  /// Writes packets as frames, at once and without waiting: everything queued goes out in one
+  /// gathered sendmsg. Returns true when all of it was written now; otherwise the rest waits
+  /// for the socket to be writable and the owner gets on_ws_written() when it is out.
+  bool write(std::vector<message_ptr> batch);
   /// Queues pre-framed bytes (a probe answer, a control frame).
   void write_raw(std::string bytes);
   /// Closes after what is queued: a close frame with no status, then the TCP connection.
@@ -58,9 +60,19 @@ class ws_transport : public std::enable_shared_from_this<ws_transport>, private 
   struct item {
     message_ptr message;  // a packet, or
     std::string raw;      // pre-framed bytes
+    std::size_t size() const {
+      if (!message) return raw.size();
+      return message->ws_header.view().size() + (message->binary ? 0 : 1) + message->data.size();
+    }
   };
 
-  void do_write();
+  /// Writes what is pending until done or the kernel's buffer is full (then waits for
+  /// writability). A failure is handled later, on the strand, never inside a caller's write.
+  void pump();
+  void wait_writable();
+  /// One sendmsg of the pending frames from the write position; false when the socket failed.
+  bool send_some(bool& blocked);
+  void write_failed();
   void wait_readable();
   void on_readable(bool parse_tail_first);
   void fail(std::uint16_t close_code, disconnect_reason reason);
@@ -77,16 +89,16 @@ class ws_transport : public std::enable_shared_from_this<ws_transport>, private 
   void on_ws_close(std::uint16_t code, std::string_view reason) override;
 
   boost::asio::ip::tcp::socket socket_;
-  strand_type strand_;
+  std::shared_ptr<lane> lane_;
   ws_frame_parser parser_;
   std::string tail_;  // an incomplete frame header between reads (at most 14 bytes)
   std::shared_ptr<ws_transport_owner> owner_;
-  std::vector<item> pending_;
-  std::vector<item> in_flight_;
-  std::vector<boost::asio::const_buffer> buffers_;
-  bool pending_has_batch_ = false;
-  bool in_flight_has_batch_ = false;
-  bool writing_ = false;
+  std::vector<item> pending_;  // not yet written, from pending_[front_] at byte sent_
+  std::size_t front_ = 0;
+  std::size_t sent_ = 0;
+  bool batch_outstanding_ = false;  // a write() returned false: the owner waits for on_ws_written
+  bool waiting_writable_ = false;
+  bool write_failed_ = false;
   bool close_after_write_ = false;  // server close: send a close frame once pending is out
   bool close_frame_sent_ = false;
   bool socket_closed_ = false;

@@ -100,6 +100,8 @@ class sio_namespace : public adapter_host {
                bool is_volatile) override;
   void deliver_all(const std::vector<std::string>& socket_ids, const outgoing_packet& packet,
                    bool is_volatile) override;
+  void deliver_matching(const adapter& index, const broadcast_options& opts,
+                        const outgoing_packet& packet, bool is_volatile) override;
   void deliver_with_ack(const std::string& socket_id, const outgoing_packet& packet,
                         bool is_volatile, std::chrono::milliseconds timeout,
                         std::function<void(json)> on_ack) override;
@@ -113,6 +115,9 @@ class sio_namespace : public adapter_host {
 
  private:
   std::vector<std::shared_ptr<sio_namespace>> children() const;
+  /// Queues `w` on each target: directly for the lane running now, one hand-off per other lane.
+  void deliver_to(std::vector<std::shared_ptr<sio_socket>>& targets, const wire_packet_ptr& w,
+                  bool is_volatile);
 
   std::string name_;
   std::weak_ptr<sio_server> server_;
@@ -158,6 +163,10 @@ class sio_socket : public std::enable_shared_from_this<sio_socket> {
   void dispatch_ack(std::uint64_t id, args values);
   void close(disconnect_reason reason, bool send_disconnect);
   bool send_packet(const wire_packet_ptr& w, bool is_volatile = false);
+  /// The same, through a session reference the caller already holds.
+  bool send_packet(session& s, const wire_packet_ptr& w, bool is_volatile);
+  /// The session, while it exists (any thread).
+  std::shared_ptr<session> session_ptr() const { return session_.lock(); }
   bool emit_now(std::string_view event, args values, std::optional<std::uint64_t> ack_id = {});
   void expect_ack(std::uint64_t id, std::optional<std::chrono::milliseconds> timeout,
                   std::function<void(std::optional<ack_error>, args)> cb);
