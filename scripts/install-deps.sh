@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(build-essential cmake ninja-build ccache pkg-config clang-format
           libboost-dev libboost-system-dev nlohmann-json3-dev libssl-dev libgtest-dev
-          libhiredis-dev redis-server clang libclang-rt-14-dev
+          libhiredis-dev libmimalloc-dev redis-server clang libclang-rt-14-dev
           python3 python3-socketio python3-engineio python3-websocket python3-requests)
 if [ "${1:-}" = --browser ]; then packages+=(chromium); fi
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

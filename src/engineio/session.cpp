@@ -193,8 +193,8 @@ void session::respond_poll(std::string body) {
   exchange->reply(text_reply(std::move(body)));
 }
 
-bool session::write_websocket(std::vector<message_ptr> batch) {
-  return websocket_ && websocket_->write(std::move(batch));
+bool session::write_websocket(std::span<const message_ptr> batch) {
+  return websocket_ && websocket_->write(batch);
 }
 
 bool session::defer_flush() {

@@ -79,10 +79,12 @@ void session_state::flush() {
   }
   if (ws_writing_) return;
   ws_writing_ = true;
-  std::vector<message_ptr> batch = std::move(queue_);
-  queue_ = {};
+  const bool written = host_.write_websocket(queue_);
+  queue_.clear();
+  // A burst's capacity is released; a slot stays for the next packet.
+  if (queue_.capacity() > 2) std::vector<message_ptr>().swap(queue_);
   queued_bytes_ = 0;
-  if (host_.write_websocket(std::move(batch))) ws_writing_ = false;
+  if (written) ws_writing_ = false;
 }
 
 void session_state::close(disconnect_reason reason) {

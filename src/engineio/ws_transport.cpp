@@ -66,14 +66,12 @@ void ws_transport::start_reading() {
   on_readable(!tail_.empty());
 }
 
-bool ws_transport::write(std::vector<message_ptr> batch) {
+bool ws_transport::write(std::span<const message_ptr> batch) {
   if (socket_closed_ || close_after_write_ || write_failed_) {
     // Closing or closed: nothing more goes out, and the owner is told through its close.
     return false;
   }
-  if (pending_.empty()) pending_.reserve(batch.size());
-  for (auto& m : batch)
-    pending_.push_back(item{std::move(m), {}});
+  pending_.insert(pending_.end(), batch.begin(), batch.end());
   pump();
   if (front_ == pending_.size() && !socket_closed_ && !write_failed_) return true;
   batch_outstanding_ = true;
@@ -82,7 +80,7 @@ bool ws_transport::write(std::vector<message_ptr> batch) {
 
 void ws_transport::write_raw(std::string bytes) {
   if (socket_closed_ || close_frame_sent_ || write_failed_) return;
-  pending_.push_back(item{nullptr, std::move(bytes)});
+  pending_.push_back(make_framed(std::move(bytes)));
   pump();
 }
 
@@ -108,7 +106,8 @@ void ws_transport::pump() {
     if (front_ == pending_.size()) {
       pending_.clear();
       front_ = 0;
-      if (pending_.capacity() > 64) std::vector<item>().swap(pending_);
+      // A burst's capacity is released; one or two slots stay for the next packet or answer.
+      if (pending_.capacity() > 2) std::vector<message_ptr>().swap(pending_);
       if (close_frame_sent_) {
         shutdown_after_close_frame();
         return;
@@ -116,7 +115,7 @@ void ws_transport::pump() {
       if (!close_after_write_) return;
       // docs/PROTOCOL.md 1.11: the reference's close frame has no status (the client sees 1005).
       close_frame_sent_ = true;
-      pending_.push_back(item{nullptr, make_ws_close_frame(0)});
+      pending_.push_back(make_framed(make_ws_close_frame(0)));
     }
     bool blocked = false;
     if (!send_some(blocked)) {
@@ -144,12 +143,11 @@ bool ws_transport::send_some(bool& blocked) {
     skip = 0;
   };
   for (std::size_t i = front_; i < pending_.size() && iov.size() + 3 <= max_iov; ++i) {
-    const auto& it = pending_[i];
-    if (!it.message) {
-      add(it.raw.data(), it.raw.size());
+    const auto& m = *pending_[i];
+    if (m.framed) {
+      add(m.data.data(), m.data.size());
       continue;
     }
-    const auto& m = *it.message;
     const auto header = m.ws_header.view();
     add(header.data(), header.size());
     if (!m.binary) add(type_digit(m.type).data(), 1);
@@ -172,14 +170,14 @@ bool ws_transport::send_some(bool& blocked) {
   // Advance the write position past what the kernel took.
   auto left = static_cast<std::size_t>(n);
   while (front_ < pending_.size()) {
-    const std::size_t size = pending_[front_].size() - sent_;
+    const std::size_t size = pending_[front_]->ws_size() - sent_;
     if (left < size) {
       sent_ += left;
       break;
     }
     left -= size;
     sent_ = 0;
-    pending_[front_] = item{};  // releases the message now
+    pending_[front_].reset();  // releases the message now
     ++front_;
   }
   // A short write means the socket buffer is full: wait instead of trying again at once.
@@ -321,8 +319,7 @@ void ws_transport::on_ws_close(std::uint16_t code, std::string_view) {
   // Echo the status (RFC 6455 5.5.1); an empty close answers an empty close.
   close_after_write_ = true;
   close_frame_sent_ = true;
-  pending_.push_back(
-      item{nullptr, make_ws_close_frame(code == ws_close_code::no_status ? 0 : code)});
+  pending_.push_back(make_framed(make_ws_close_frame(code == ws_close_code::no_status ? 0 : code)));
   arm_close_deadline(close_write_deadline);
   pump();
 }
@@ -337,14 +334,14 @@ void ws_transport::fail(std::uint16_t close_code, disconnect_reason reason) {
   close_frame_sent_ = true;
   // Queued frames are dropped, but a frame partly written must be finished first.
   if (sent_ != 0) {
-    item partial = std::move(pending_[front_]);
+    message_ptr partial = std::move(pending_[front_]);
     pending_.clear();
     pending_.push_back(std::move(partial));
   } else {
     pending_.clear();
   }
   front_ = 0;
-  pending_.push_back(item{nullptr, make_ws_close_frame(close_code)});
+  pending_.push_back(make_framed(make_ws_close_frame(close_code)));
   arm_close_deadline(close_write_deadline);
   pump();
 }

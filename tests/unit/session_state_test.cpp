@@ -199,7 +199,7 @@ class fake_host final : public session_host {
     responses.push_back(std::move(body));
   }
   bool defer_flush() override { return false; }
-  bool write_websocket(std::vector<message_ptr> batch) override {
+  bool write_websocket(std::span<const message_ptr> batch) override {
     if (!websocket_current) ADD_FAILURE() << "write_websocket() with no current WebSocket";
     if (write_in_flight) ADD_FAILURE() << "write_websocket() while a write is in flight";
     write_in_flight = true;
@@ -210,7 +210,7 @@ class fake_host final : public session_host {
     }
     what += "]";
     record(std::move(what));
-    batches.push_back(std::move(batch));
+    batches.emplace_back(batch.begin(), batch.end());
     return false;  // completes when the test says so (complete_write)
   }
   void answer_probe() override {

@@ -17,8 +17,15 @@ struct outbound_message {
   /// masked; a frame is then written as header + type digit (text only) + data.
   ws_frame_header ws_header;
 
+  /// True for bytes already framed (the 101 response, control frames): written as they are.
+  bool framed = false;
   /// Bytes this message occupies in a queue (for the queue's byte bound).
   std::size_t weight() const { return data.size() + 16; }
+  /// Bytes it takes on a WebSocket.
+  std::size_t ws_size() const {
+    if (framed) return data.size();
+    return ws_header.view().size() + (binary ? 0 : 1) + data.size();
+  }
 };
 
 using message_ptr = std::shared_ptr<const outbound_message>;
@@ -30,6 +37,14 @@ inline message_ptr make_message(packet_type type, bool binary, std::string data)
   m->data = std::move(data);
   m->ws_header = binary ? make_ws_frame_header(ws_opcode::binary, m->data.size())
                         : make_ws_frame_header(ws_opcode::text, m->data.size() + 1);
+  return m;
+}
+
+/// Bytes to write on a WebSocket as they are.
+inline message_ptr make_framed(std::string bytes) {
+  auto m = std::make_shared<outbound_message>();
+  m->framed = true;
+  m->data = std::move(bytes);
   return m;
 }
 

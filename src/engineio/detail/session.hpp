@@ -100,7 +100,7 @@ class session : public std::enable_shared_from_this<session>,
   void arm_timer(timer_kind kind, std::chrono::milliseconds after) override;
   void cancel_timer(timer_kind kind) override;
   void respond_poll(std::string body) override;
-  bool write_websocket(std::vector<message_ptr> batch) override;
+  bool write_websocket(std::span<const message_ptr> batch) override;
   bool defer_flush() override;
   void answer_probe() override;
   void promote_probe() override;

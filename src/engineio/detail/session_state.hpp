@@ -31,7 +31,8 @@ class session_host {
   /// Write these packets over the current WebSocket as one gathered write. Returns true when
   /// they are all written already; otherwise session_state::on_websocket_written() follows
   /// once they are (never from inside this call).
-  virtual bool write_websocket(std::vector<message_ptr> batch) = 0;
+  /// The host keeps references to what it still has to write.
+  virtual bool write_websocket(std::span<const message_ptr> batch) = 0;
   /// Asked before a send's flush: return true to flush later instead (the host then calls
   /// session_state::flush_deferred() once), false to flush now. Output is corked this way
   /// while the host handles a read, so that what the read produces leaves in one write.

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -49,7 +50,7 @@ class ws_transport : public std::enable_shared_from_this<ws_transport>, private 
   /// Writes packets as frames, at once and without waiting: everything queued goes out in one
   /// gathered sendmsg. Returns true when all of it was written now; otherwise the rest waits
   /// for the socket to be writable and the owner gets on_ws_written() when it is out.
-  bool write(std::vector<message_ptr> batch);
+  bool write(std::span<const message_ptr> batch);
   /// Queues pre-framed bytes (a probe answer, a control frame).
   void write_raw(std::string bytes);
   /// Closes after what is queued: a close frame with no status, then the TCP connection.
@@ -57,15 +58,6 @@ class ws_transport : public std::enable_shared_from_this<ws_transport>, private 
   void close();
 
  private:
-  struct item {
-    message_ptr message;  // a packet, or
-    std::string raw;      // pre-framed bytes
-    std::size_t size() const {
-      if (!message) return raw.size();
-      return message->ws_header.view().size() + (message->binary ? 0 : 1) + message->data.size();
-    }
-  };
-
   /// Writes what is pending until done or the kernel's buffer is full (then waits for
   /// writability). A failure is handled later, on the strand, never inside a caller's write.
   void pump();
@@ -93,7 +85,7 @@ class ws_transport : public std::enable_shared_from_this<ws_transport>, private 
   ws_frame_parser parser_;
   std::string tail_;  // an incomplete frame header between reads (at most 14 bytes)
   std::shared_ptr<ws_transport_owner> owner_;
-  std::vector<item> pending_;  // not yet written, from pending_[front_] at byte sent_
+  std::vector<message_ptr> pending_;  // not yet written, from pending_[front_] at byte sent_
   std::size_t front_ = 0;
   std::size_t sent_ = 0;
   bool batch_outstanding_ = false;  // a write() returned false: the owner waits for on_ws_written
