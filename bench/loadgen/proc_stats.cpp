@@ -57,7 +57,9 @@ cpu_sample read_cpu(int pid) {
     std::string sched;
     // A thread may exit between readdir and the read; it is then simply not counted.
     if (read_file(task_dir + "/" + entry->d_name + "/schedstat", sched)) {
-      s.sched_ns += std::strtoull(sched.c_str(), nullptr, 10);
+      char* end = nullptr;
+      s.sched_ns += std::strtoull(sched.c_str(), &end, 10);
+      s.wait_ns += std::strtoull(end, nullptr, 10);
       ++s.threads;
     }
   }
@@ -82,6 +84,12 @@ own_cpu read_own_cpu() {
            static_cast<double>(usage.ru_utime.tv_usec) / 1e6;
   c.system = static_cast<double>(usage.ru_stime.tv_sec) +
              static_cast<double>(usage.ru_stime.tv_usec) / 1e6;
+  std::string sched;
+  if (read_file("/proc/self/schedstat", sched)) {
+    char* end = nullptr;
+    std::strtoull(sched.c_str(), &end, 10);
+    c.wait_ns = std::strtoull(end, nullptr, 10);
+  }
   c.at = std::chrono::steady_clock::now();
   return c;
 }
@@ -100,6 +108,16 @@ double busy_fraction(const own_cpu& a, const own_cpu& b) {
   return wall > 0 ? (b.user + b.system - a.user - a.system) / wall : 0;
 }
 
+double waiting_fraction(const cpu_sample& a, const cpu_sample& b) {
+  const double wall = seconds_between(a.at, b.at);
+  return wall > 0 ? static_cast<double>(b.wait_ns - a.wait_ns) / 1e9 / wall : 0;
+}
+
+double waiting_fraction(const own_cpu& a, const own_cpu& b) {
+  const double wall = seconds_between(a.at, b.at);
+  return wall > 0 ? static_cast<double>(b.wait_ns - a.wait_ns) / 1e9 / wall : 0;
+}
+
 void write_cpu_delta(json_writer& out, const cpu_sample& a, const cpu_sample& b) {
   const double hz = static_cast<double>(clock_ticks_per_second());
   out.begin_object("cpu");
@@ -112,6 +130,7 @@ void write_cpu_delta(json_writer& out, const cpu_sample& a, const cpu_sample& b)
   out.field("schedSeconds", sched_seconds(a, b));
   out.field("wallSeconds", seconds_between(a.at, b.at));
   out.field("busy", busy_fraction(a, b));
+  out.field("waiting", waiting_fraction(a, b));
   out.field("threads", b.threads);
   out.end_object();
 }
@@ -122,6 +141,7 @@ void write_own_delta(json_writer& out, const own_cpu& a, const own_cpu& b) {
   out.field("systemSeconds", b.system - a.system);
   out.field("wallSeconds", seconds_between(a.at, b.at));
   out.field("busy", busy_fraction(a, b));
+  out.field("waiting", waiting_fraction(a, b));
   out.end_object();
 }
 

@@ -15,6 +15,7 @@ struct cpu_sample {
   std::int64_t utime_ticks = 0;  // /proc/PID/stat field 14, every thread (exited ones too)
   std::int64_t stime_ticks = 0;  // field 15
   std::uint64_t sched_ns = 0;    // sum over /proc/PID/task/*/schedstat, live threads
+  std::uint64_t wait_ns = 0;     // their time runnable but waiting for a CPU (second field)
   unsigned threads = 0;
   std::chrono::steady_clock::time_point at;
 };
@@ -28,6 +29,7 @@ std::int64_t read_rss_bytes(int pid);
 struct own_cpu {
   double user = 0;
   double system = 0;
+  std::uint64_t wait_ns = 0;  // runnable but waiting for the CPU (/proc/self/schedstat)
   std::chrono::steady_clock::time_point at;
 };
 own_cpu read_own_cpu();
@@ -42,6 +44,9 @@ void write_own_delta(json_writer& out, const own_cpu& a, const own_cpu& b);
 double sched_seconds(const cpu_sample& a, const cpu_sample& b);
 double busy_fraction(const cpu_sample& a, const cpu_sample& b);
 double busy_fraction(const own_cpu& a, const own_cpu& b);
+// Share of the wall time spent runnable but waiting for a CPU (another process had it).
+double waiting_fraction(const cpu_sample& a, const cpu_sample& b);
+double waiting_fraction(const own_cpu& a, const own_cpu& b);
 
 long clock_ticks_per_second();
 
