@@ -240,8 +240,10 @@ class Generator {
     this.events = [];
     this.waiters = [];
     this.stderr = "";
+    // "close", not "exit": it comes after stdout has been read to the end, so the last line
+    // (the result) is never lost to a process that exits quickly.
     this.exited = new Promise((resolve) => {
-      this.child.on("exit", (code, signal) => {
+      this.child.on("close", (code, signal) => {
         this.exit = { code, signal };
         this.notify();
         resolve(this.exit);
