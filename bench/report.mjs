@@ -24,7 +24,8 @@ const fi = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : 
 const fmt = (s, d) => (s.n === 0 ? "n/a" : s.n === 1 ? fmtNum(s.median, d) : `${fmtNum(s.median, d)} (${fmtNum(s.min, d)} – ${fmtNum(s.max, d)})`);
 const fmtNum = (x, d) => (d === "i" ? fi(x) : f(x, d));
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : NaN);
-const cell = (s) => String(s).replace(/\|/g, "/").replace(/\n/g, " ");
+// Table-safe text; generator reasons end in "; " and several are joined with "; ".
+const cell = (s) => String(s).replace(/\|/g, "/").replace(/\n/g, " ").replace(/(;\s*)+/g, "; ").replace(/[;\s]+$/, "");
 
 // --- report ----------------------------------------------------------------------------------
 
@@ -241,7 +242,7 @@ function chart(rows, env) {
   const rowH = 26;
   const top = 50;
   const height = top + bars.length * rowH + 50;
-  const x = (v) => left + (Math.log10(Math.min(hi, Math.max(lo, v)) / lo) / Math.log10(hi / lo)) * width;
+  const x = (v) => Math.round((left + (Math.log10(Math.min(hi, Math.max(lo, v)) / lo) / Math.log10(hi / lo)) * width) * 10) / 10;
   const out = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${left + width + 90}" height="${height}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="100%" height="100%" fill="white"/>`);
