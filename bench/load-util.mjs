@@ -1,4 +1,4 @@
-// Small helpers shared by the load generators (load.mjs, cluster-load.mjs).
+// Small helpers of the cluster load generator (cluster-load.mjs).
 
 /** Runs `make(i)` for i in [0, n) with at most `limit` promises in flight. */
 export async function boundedAll(n, limit, make) {

@@ -1,6 +1,7 @@
 // A minimal Socket.IO v5 client over Engine.IO v4 on a plain `ws` WebSocket, shared by the
-// load generators (load.mjs, cluster-load.mjs): it costs the generator little per connection
-// and per message, so that the servers, not the generator, are what the benchmarks measure.
+// cluster load generator (cluster-load.mjs) and the sanity check (verify.mjs): it costs
+// little per connection and per message, so that the servers, not the generator, are what the
+// cluster benchmark measures.
 //
 // `onEvent(name, args)` gets every EVENT packet, parsed. `onRawEvent(text)`, when given,
 // gets the packet text (`42[...]`) instead and parses it itself, for receivers that only

@@ -1,0 +1,61 @@
+// One TCP connection from a loopback source address to the server, read and written without
+// per-connection buffers in the common case: it waits for readability, then reads with a
+// non-blocking read into the loop's shared buffer; writes go out at once with a non-blocking
+// write and are queued only for what the kernel did not take.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "loop.hpp"
+
+namespace loadgen {
+
+class tcp_link {
+ public:
+  class handler {
+   public:
+    virtual void on_link_connected() = 0;
+    // `data` is only valid during the call.
+    virtual void on_link_data(std::string_view data) = 0;
+    virtual void on_link_closed(std::string_view why) = 0;
+
+   protected:
+    ~handler() = default;
+  };
+
+  tcp_link(loop& l, handler& h);
+  tcp_link(const tcp_link&) = delete;
+  tcp_link& operator=(const tcp_link&) = delete;
+
+  // Opens a new connection (the previous one, if any, must be closed).
+  void connect();
+  // Queues `bytes`; they are written now unless the link is inside its own read handler, in
+  // which case everything queued there goes out in one write when the handler returns.
+  void write(std::string_view bytes);
+  // Closes without notifying the handler.
+  void close();
+  bool is_open() const { return open_; }
+
+ private:
+  void wait_readable();
+  void on_readable();
+  void flush();
+  void wait_writable();
+  void fail(std::string_view why);
+
+  loop& loop_;
+  handler& handler_;
+  boost::asio::ip::tcp::socket socket_;
+  std::string out_;
+  std::uint32_t generation_ = 0;  // tells a stale completion from the current connection's
+  bool open_ = false;
+  bool connecting_ = false;
+  bool in_read_ = false;
+  bool write_waiting_ = false;
+};
+
+}  // namespace loadgen

@@ -1,0 +1,49 @@
+// Socket.IO over a WebSocket opened directly (no polling first), as `transports: ["websocket"]`
+// clients do: upgrade request, Engine.IO OPEN "0{...}", "40" -> "40{"sid":...}".
+#pragma once
+
+#include <string>
+
+#include "loop.hpp"
+#include "sio_client.hpp"
+#include "tcp_link.hpp"
+#include "ws_codec.hpp"
+
+namespace loadgen {
+
+class ws_client final : public sio_client, private tcp_link::handler {
+ public:
+  ws_client(loop& l, sio_sink& sink, std::size_t index);
+
+  void start() override;
+  void close() override;
+
+ private:
+  void send_sio(std::string_view packet) override;
+  void send_pong() override;
+  void on_open() override;
+
+  void on_link_connected() override;
+  void on_link_data(std::string_view data) override;
+  void on_link_closed(std::string_view why) override;
+
+  // Consumes complete frames from `data`; returns how many bytes were used, or npos after a
+  // fatal error (the client is then closed).
+  std::size_t consume(std::string_view data);
+  void on_message(std::string_view text);
+  void send_frame(ws_op op, std::string_view prefix, std::string_view body);
+  void fail(std::string_view why);
+
+  loop& loop_;
+  tcp_link link_;
+  std::string in_;         // an incomplete tail of what was read (empty most of the time)
+  std::string fragments_;  // a fragmented message being reassembled
+  std::string frame_out_;
+  // One masking key per connection: servers only unmask, and a new key per frame would cost a
+  // random number per message for nothing the measurement needs.
+  std::uint32_t mask_key_;
+  bool upgraded_ = false;
+  bool opened_ = false;
+};
+
+}  // namespace loadgen
