@@ -238,10 +238,17 @@ class sio_client : public std::enable_shared_from_this<sio_client> {
   std::weak_ptr<sio_server> server_;
   std::weak_ptr<session> session_;
   std::shared_ptr<const logger> log_;
+  /// The socket of namespace `nsp`, or null.
+  std::shared_ptr<sio_socket> socket_of(std::string_view nsp) const;
+
   sio_decoder decoder_;
-  std::unordered_map<std::string, std::shared_ptr<sio_socket>> sockets_;
+  // A connection joins few namespaces (usually one): a vector searched by name costs one
+  // small allocation where a hash map cost a node and a 13-bucket array (~230 bytes).
+  std::vector<std::shared_ptr<sio_socket>> sockets_;
   std::set<std::string> connecting_;
-  boost::asio::steady_timer connect_timer_;
+  // Only until the first CONNECT (docs/PROTOCOL.md 2.10): a timer is ~110 bytes plus its
+  // executor's, which an idle connection should not keep.
+  std::unique_ptr<boost::asio::steady_timer> connect_timer_;
   bool closed_ = false;
 };
 
