@@ -114,7 +114,8 @@ endpoint::endpoint(boost::asio::any_io_executor executor, engine_options options
     : executor_(std::move(executor)),
       options_(std::move(options)),
       lanes_(executor_, options_.lanes),
-      log_(std::make_shared<const logger>(options_.logger)) {
+      log_(std::make_shared<const logger>(options_.logger)),
+      timers_(std::make_shared<timer_wheel>(executor_)) {
   // The reference normalises the path to exactly one trailing slash.
   while (!options_.path.empty() && options_.path.back() == '/')
     options_.path.pop_back();

@@ -68,8 +68,12 @@ class http_connection final : public http_exchange,
     return header_parser_->get().find(bsv(name)) != header_parser_->get().end();
   }
   header_list all_headers() const override {
+    // Sized exactly: the list lives as long as the session (request_info), and growth by
+    // doubling would keep up to half of it empty.
     header_list out;
-    for (const auto& f : header_parser_->get()) {
+    const auto& fields = header_parser_->get();
+    out.reserve(static_cast<std::size_t>(std::distance(fields.begin(), fields.end())));
+    for (const auto& f : fields) {
       out.emplace_back(to_lower(sv(f.name_string())), std::string(sv(f.value())));
     }
     return out;

@@ -14,10 +14,11 @@ namespace socketio::detail {
 
 namespace {
 
-template <std::size_t... I>
-std::array<boost::asio::steady_timer, sizeof...(I)> make_timers(const strand_type& strand,
-                                                                std::index_sequence<I...>) {
-  return {((void)I, boost::asio::steady_timer(strand))...};
+/// The endpoint's wheel; a wheel of its own for a session without one (none in the library).
+std::shared_ptr<timer_wheel> wheel_of(const std::weak_ptr<endpoint>& owner,
+                                      const strand_type& strand) {
+  if (const auto ep = owner.lock()) return ep->timers();
+  return std::make_shared<timer_wheel>(strand.get_inner_executor());
 }
 
 const message_ptr& probe_answer() {
@@ -51,9 +52,13 @@ session::session(std::weak_ptr<endpoint> owner, std::shared_ptr<lane> home, std:
       request_(std::make_shared<const request_info>(std::move(request))),
       state_(*this, initial, limits),
       transport_(initial),
-      timers_(make_timers(lane_->strand(), std::make_index_sequence<2>{})) {}
+      wheel_(wheel_of(owner_, lane_->strand())),
+      timers_{timer_wheel::entry(*this, 0), timer_wheel::entry(*this, 1)} {}
 
-session::~session() = default;
+session::~session() {
+  for (auto& t : timers_)
+    wheel_->cancel(t);
+}
 
 void session::send(message_ptr m, bool is_volatile) {
   on_strand([m = std::move(m), is_volatile](session& s) mutable {
@@ -166,16 +171,16 @@ void session::abandon() {
 
 void session::arm_timer(timer_kind kind, std::chrono::milliseconds after) {
   const auto slot = slot_of(kind);
-  auto& timer = timers_[slot];
   const std::uint32_t generation = ++timer_generation_[slot];
   timer_armed_kind_[slot] = kind;
-  timer.expires_after(after);
-  timer.async_wait(boost::asio::bind_executor(
-      lane_->strand(),
-      [self = shared_from_this(), kind, slot, generation](boost::system::error_code ec) {
-        if (ec || self->timer_generation_[slot] != generation) return;
-        self->state_.on_timer(kind);
-      }));
+  wheel_->arm(timers_[slot], timer_wheel::clock::now() + after, generation);
+}
+
+void session::on_wheel_expiry(unsigned slot, std::uint32_t generation) {
+  on_strand([slot, generation](session& s) {
+    if (s.timer_generation_[slot] != generation) return;
+    s.state_.on_timer(s.timer_armed_kind_[slot]);
+  });
 }
 
 void session::cancel_timer(timer_kind kind) {
@@ -183,7 +188,7 @@ void session::cancel_timer(timer_kind kind) {
   // Cancelling a kind that is not the one armed in its slot leaves the slot alone.
   if (timer_armed_kind_[slot] != kind) return;
   ++timer_generation_[slot];
-  timers_[slot].cancel();
+  wheel_->cancel(timers_[slot]);
 }
 
 void session::respond_poll(std::string body) {

@@ -34,7 +34,7 @@ void with(const std::weak_ptr<sio_socket>& weak, F&& f) {
 
 void socket::on(const std::string& event, event_handler handler) const {
   with(impl_, [event, handler = std::move(handler)](sio_socket& s) {
-    s.handlers[event].push_back({handler, false});
+    s.handlers.add(event, handler, false);
   });
 }
 void socket::on(const std::string& event, reason_handler handler) const {
@@ -47,44 +47,51 @@ void socket::on(const std::string& event, reason_handler handler) const {
 }
 void socket::once(const std::string& event, event_handler handler) const {
   with(impl_, [event, handler = std::move(handler)](sio_socket& s) {
-    s.handlers[event].push_back({handler, true});
+    s.handlers.add(event, handler, true);
   });
 }
 void socket::off(const std::string& event) const {
-  with(impl_, [event](sio_socket& s) { s.handlers.erase(event); });
+  with(impl_, [event](sio_socket& s) { s.handlers.remove(event); });
 }
 void socket::on_any(any_handler handler) const {
-  with(impl_, [handler = std::move(handler)](sio_socket& s) { s.any_handlers.push_back(handler); });
+  with(impl_, [handler = std::move(handler)](sio_socket& s) {
+    s.more_listeners().any.push_back(handler);
+  });
 }
 void socket::prepend_any(any_handler handler) const {
   with(impl_, [handler = std::move(handler)](sio_socket& s) {
-    s.any_handlers.insert(s.any_handlers.begin(), handler);
+    auto& any = s.more_listeners().any;
+    any.insert(any.begin(), handler);
   });
 }
 void socket::off_any() const {
-  with(impl_, [](sio_socket& s) { s.any_handlers.clear(); });
+  with(impl_, [](sio_socket& s) {
+    if (s.listeners_if_any()) s.more_listeners().any.clear();
+  });
 }
 void socket::on_any_outgoing(any_handler handler) const {
   with(impl_, [handler = std::move(handler)](sio_socket& s) {
-    s.outgoing_any_handlers.push_back(handler);
+    s.more_listeners().outgoing_any.push_back(handler);
   });
 }
 void socket::use(packet_middleware middleware) const {
   with(impl_, [middleware = std::move(middleware)](sio_socket& s) {
-    s.packet_middlewares.push_back(middleware);
+    s.more_listeners().packet_middlewares.push_back(middleware);
   });
 }
 void socket::on_disconnecting(reason_handler handler) const {
   with(impl_, [handler = std::move(handler)](sio_socket& s) {
-    s.disconnecting_handlers.push_back(handler);
+    s.more_listeners().disconnecting.push_back(handler);
   });
 }
 void socket::on_disconnect(reason_handler handler) const {
-  with(impl_,
-       [handler = std::move(handler)](sio_socket& s) { s.disconnect_handlers.push_back(handler); });
+  with(impl_, [handler = std::move(handler)](sio_socket& s) {
+    s.more_listeners().disconnect.push_back(handler);
+  });
 }
 void socket::on_error(std::function<void(const std::string&)> handler) const {
-  with(impl_, [handler = std::move(handler)](sio_socket& s) { s.error_handler = handler; });
+  with(impl_,
+       [handler = std::move(handler)](sio_socket& s) { s.more_listeners().error = handler; });
 }
 
 bool socket::emit_args(std::string_view event, args values) const {

@@ -6,7 +6,17 @@
 namespace socketio::detail {
 
 sio_client::sio_client(std::shared_ptr<sio_server> server, std::shared_ptr<session> s)
-    : server_(std::move(server)), session_(s), log_(s->log_ptr()), connect_timer_(s->strand()) {}
+    : server_(std::move(server)),
+      session_(s),
+      log_(s->log_ptr()),
+      connect_timer_(std::make_unique<boost::asio::steady_timer>(s->strand())) {}
+
+std::shared_ptr<sio_socket> sio_client::socket_of(std::string_view nsp) const {
+  for (const auto& s : sockets_) {
+    if (s->nsp()->name() == nsp) return s;
+  }
+  return nullptr;
+}
 
 void sio_client::start() {
   const auto s = session_.lock();
@@ -20,8 +30,8 @@ void sio_client::start() {
   const auto server = server_.lock();
   if (!server) return;
   // docs/PROTOCOL.md 2.10: a connection that joins no namespace in time is closed.
-  connect_timer_.expires_after(server->options().connect_timeout);
-  connect_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+  connect_timer_->expires_after(server->options().connect_timeout);
+  connect_timer_->async_wait([weak = weak_from_this()](boost::system::error_code ec) {
     const auto self = weak.lock();
     if (ec || !self || !self->sockets_.empty()) return;
     if (const auto session = self->session_.lock()) session->close();
@@ -33,7 +43,7 @@ void sio_client::send(const wire_packet_ptr& w, bool is_volatile) {
 }
 
 void sio_client::remove_socket(const std::string& nsp) {
-  sockets_.erase(nsp);
+  std::erase_if(sockets_, [&](const auto& s) { return s->nsp()->name() == nsp; });
 }
 
 void sio_client::fatal() {
@@ -63,9 +73,8 @@ void sio_client::on_message(bool binary, std::string_view data) {
 void sio_client::on_packet(sio_packet&& p) {
   if (p.type == sio_packet_type::connect) return on_connect(std::move(p));
   if (p.type == sio_packet_type::connect_error) return close_invalid_state();
-  const auto it = sockets_.find(p.nsp);
-  if (it == sockets_.end()) return close_invalid_state();  // not joined
-  const auto socket = it->second;
+  const auto socket = socket_of(p.nsp);
+  if (!socket) return close_invalid_state();  // not joined
   switch (p.type) {
     case sio_packet_type::disconnect:
       socket->close(disconnect_reason::client_namespace_disconnect, false);
@@ -105,7 +114,7 @@ void sio_client::send_connect_error(const std::string& nsp, const connect_error&
 }
 
 void sio_client::on_connect(sio_packet&& p) {
-  if (sockets_.count(p.nsp) != 0 || connecting_.count(p.nsp) != 0) return close_invalid_state();
+  if (socket_of(p.nsp) || connecting_.count(p.nsp) != 0) return close_invalid_state();
   json auth = p.data.is_discarded() ? json::object() : std::move(p.data);
   const auto server = server_.lock();
   if (!server) return;
@@ -135,7 +144,7 @@ void sio_client::on_connect(sio_packet&& p) {
     if (index >= middlewares->size()) {
       const auto finish = std::move(*run);
       self->connecting_.erase(sock->nsp()->name());
-      self->sockets_[sock->nsp()->name()] = sock;
+      self->sockets_.push_back(sock);
       sock->mark_connected();
       sock->nsp()->add_socket(sock);
       sock->nsp()->adapter_ptr()->add_all(sock->id(), {sock->id()});
@@ -146,7 +155,7 @@ void sio_client::on_connect(sio_packet&& p) {
       reply.data["sid"] = sock->id();
       // The CONNECT reply goes out before anything the connection handler emits (2.4).
       self->send(make_wire_packet(reply));
-      self->connect_timer_.cancel();
+      self->connect_timer_.reset();  // destroying it cancels the wait
       // Each handler runs even when an earlier one threw.
       for (const auto& h : sock->nsp()->connection_handlers()) {
         user_call(
@@ -192,8 +201,8 @@ void sio_client::on_connect(sio_packet&& p) {
 }
 
 void sio_client::disconnect_all_and_close() {
-  auto sockets = sockets_;
-  for (auto& [name, s] : sockets)
+  const auto sockets = sockets_;
+  for (const auto& s : sockets)
     s->close(disconnect_reason::server_namespace_disconnect, true);
   if (const auto s = session_.lock()) s->close();
 }
@@ -201,12 +210,12 @@ void sio_client::disconnect_all_and_close() {
 void sio_client::on_close(std::string_view reason) {
   if (closed_) return;
   closed_ = true;
-  connect_timer_.cancel();
+  connect_timer_.reset();
   auto sockets = std::move(sockets_);
   sockets_.clear();
   // The engine's reasons are all disconnect_reason strings (docs/PROTOCOL.md 2.9).
   const auto r = parse_disconnect_reason(reason).value_or(disconnect_reason::transport_error);
-  for (auto& [name, s] : sockets)
+  for (const auto& s : sockets)
     s->close(r, false);
 }
 

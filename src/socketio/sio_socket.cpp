@@ -56,9 +56,11 @@ bool sio_socket::send_packet(session& s, const wire_packet_ptr& w, bool is_volat
 bool sio_socket::emit_now(std::string_view event, args values,
                           std::optional<std::uint64_t> ack_id) {
   if (!connected()) return false;
-  if (!outgoing_any_handlers.empty()) {
+  if (listeners_ && !listeners_->outgoing_any.empty()) {
     const std::string name(event);
-    for (const auto& h : outgoing_any_handlers)
+    // A copy: a listener may add more while it runs.
+    const auto outgoing = listeners_->outgoing_any;
+    for (const auto& h : outgoing)
       user_call(
           *log_, [&] { return where("outgoing listener", name); }, h, name, values);
   }
@@ -110,11 +112,13 @@ void sio_socket::dispatch_event(args values, std::optional<std::uint64_t> ack_id
   values.erase(values.begin());
   // Catch-all listeners see every event before per-packet middleware, as in the reference
   // (so they also see events a middleware rejects). Copied: a listener may change the list.
-  const auto any = any_handlers;
-  for (const auto& h : any)
-    user_call(
-        *log_, [&] { return where("any listener", event); }, h, event, values);
-  if (packet_middlewares.empty()) {
+  if (listeners_ && !listeners_->any.empty()) {
+    const auto any = listeners_->any;
+    for (const auto& h : any)
+      user_call(
+          *log_, [&] { return where("any listener", event); }, h, event, values);
+  }
+  if (!listeners_ || listeners_->packet_middlewares.empty()) {
     run_handlers(event, values, ack_id);
     return;
   }
@@ -134,7 +138,7 @@ void sio_socket::run_middlewares(std::size_t index,
                                  std::shared_ptr<std::pair<std::string, args>> packet,
                                  std::optional<std::uint64_t> ack_id) {
   if (!connected()) return;
-  if (index >= packet_middlewares.size()) {
+  if (!listeners_ || index >= listeners_->packet_middlewares.size()) {
     run_handlers(packet->first, packet->second, ack_id);
     return;
   }
@@ -143,9 +147,9 @@ void sio_socket::run_middlewares(std::size_t index,
     if (!self) return;
     self->on_strand([index, packet, ack_id, err = std::move(err)](sio_socket& s) {
       if (err) {
-        if (s.error_handler) {
+        if (s.listeners_ && s.listeners_->error) {
           // A copy: the handler may replace itself.
-          const auto handler = s.error_handler;
+          const auto handler = s.listeners_->error;
           user_call(
               s.log(), [&] { return s.where("error handler"); }, handler, *err);
         }
@@ -155,7 +159,7 @@ void sio_socket::run_middlewares(std::size_t index,
     });
   };
   // A copy: the middleware may add more while it runs. A throwing middleware drops the packet.
-  const auto middleware = packet_middlewares[index];
+  const auto middleware = listeners_->packet_middlewares[index];
   user_call(
       *log_, [&] { return where("packet middleware", packet->first); }, middleware, packet->first,
       packet->second, std::move(next));
@@ -180,14 +184,11 @@ void sio_socket::run_handlers(const std::string& event, args& values,
       });
     });
   }
-  const auto it = handlers.find(event);
-  if (it == handlers.end()) return;
   // A copy: a handler may add or remove handlers while it runs.
-  auto entries = it->second;
-  std::erase_if(it->second, [](const event_entry& e) { return e.once; });
-  for (const auto& entry : entries) {
+  const auto matching = handlers.take(event);
+  for (const auto& handler : matching) {
     user_call(
-        *log_, [&] { return where("event handler", event); }, entry.handler, std::as_const(values),
+        *log_, [&] { return where("event handler", event); }, handler, std::as_const(values),
         reply);
   }
 }
@@ -202,13 +203,16 @@ void sio_socket::close(disconnect_reason reason, bool send_disconnect) {
   }
   // Handlers keep receiving the reason's wire string (docs/PROTOCOL.md 2.9).
   const std::string text(to_string(reason));
-  auto notify = [&](const std::vector<socket::reason_handler>& list, std::string_view kind) {
+  // Copies: a handler may add more while it runs.
+  auto notify = [&](auto member, std::string_view kind) {
+    if (!listeners_) return;
+    const auto list = (*listeners_).*member;
     for (const auto& h : list)
       user_call(
           *log_, [&] { return where(kind); }, h, text);
   };
   // docs/PROTOCOL.md 2.9: "disconnecting" sees the rooms, then the rooms go, then "disconnect".
-  notify(disconnecting_handlers, "disconnecting handler");
+  notify(&listeners::disconnecting, "disconnecting handler");
   connected_.store(false);
   // Out of the socket table first: a concurrent join then finds it gone (sio_namespace::join).
   nsp_->remove_socket(id_);
@@ -223,11 +227,13 @@ void sio_socket::close(disconnect_reason reason, bool send_disconnect) {
         *log_, [&] { return where("ack callback (disconnected)"); }, entry.callback,
         ack_error{disconnected, 0, 0, {}}, args{});
   }
-  notify(disconnect_handlers, "disconnect handler");
+  notify(&listeners::disconnect, "disconnect handler");
   handlers.clear();
-  any_handlers.clear();
-  outgoing_any_handlers.clear();
-  packet_middlewares.clear();
+  if (listeners_) {
+    listeners_->any.clear();
+    listeners_->outgoing_any.clear();
+    listeners_->packet_middlewares.clear();
+  }
   if (const auto srv = nsp_->server()) srv->remove_child_if_empty(nsp_);
 }
 

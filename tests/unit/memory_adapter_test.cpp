@@ -72,4 +72,47 @@ TEST_F(MemoryAdapter, JoiningTwiceIsOneMembership) {
   EXPECT_EQ(sorted(a.sockets(rooms({"red"}))), (std::vector<std::string>{"s2"}));
 }
 
+TEST_F(MemoryAdapter, ASocketsOwnRoomIsARoomLikeAnyOther) {
+  EXPECT_TRUE(a.has_room("s1"));
+  EXPECT_EQ(a.sockets(rooms({"s1"})), (std::vector<std::string>{"s1"}));
+  EXPECT_EQ(sorted(a.sockets(rooms({"s1", "red"}))), (std::vector<std::string>{"s1", "s2"}));
+  EXPECT_EQ(sorted(a.sockets(rooms({"red"}, {"s1"}))), (std::vector<std::string>{"s2"}));
+  // Another socket may join a room named by a socket id; leaving one's own room is allowed.
+  a.add_all("s3", {"s1"});
+  EXPECT_EQ(sorted(a.sockets(rooms({"s1"}))), (std::vector<std::string>{"s1", "s3"}));
+  a.del("s1", "s1");
+  EXPECT_EQ(a.sockets(rooms({"s1"})), (std::vector<std::string>{"s3"}));
+  EXPECT_EQ(a.socket_rooms("s1"), (std::set<std::string>{"red"}));
+  EXPECT_EQ(a.socket_rooms("s3"), (std::set<std::string>{"s1", "s3", "blue"}));
+  a.del("s3", "s1");
+  EXPECT_FALSE(a.has_room("s1"));
+  EXPECT_EQ(a.rooms(), (std::set<std::string>{"s2", "s3", "red", "blue"}));
+  EXPECT_EQ(sorted(a.sockets({})), (std::vector<std::string>{"s1", "s2", "s3"}));
+}
+
+// The hooks cluster adapters subscribe with: first member in, last member out.
+class counting_adapter : public memory_adapter {
+ public:
+  using memory_adapter::memory_adapter;
+  std::vector<std::string> created, deleted;
+
+ protected:
+  void on_room_created(const std::string& room) override { created.push_back(room); }
+  void on_room_deleted(const std::string& room) override { deleted.push_back(room); }
+};
+
+TEST(MemoryAdapterHooks, CreatedAndDeletedOncePerRoomOwnRoomsIncluded) {
+  counting_adapter c{std::weak_ptr<socketio::adapter_host>{}};
+  c.add_all("s1", {"s1"});
+  c.add_all("s2", {"s2"});
+  c.add_all("s1", {"s1", "red"});
+  c.add_all("s2", {"red", "s1"});
+  EXPECT_EQ(c.created, (std::vector<std::string>{"s1", "s2", "red"}));
+  c.del_all("s1");
+  EXPECT_TRUE(c.deleted.empty());  // s2 is still in "red" and in "s1"
+  c.del("s2", "s1");
+  c.del_all("s2");
+  EXPECT_EQ(sorted(c.deleted), (std::vector<std::string>{"red", "s1", "s2"}));
+}
+
 }  // namespace

@@ -28,6 +28,8 @@ class endpoint : public std::enable_shared_from_this<endpoint> {
   ~endpoint();
 
   const engine_options& options() const { return options_; }
+  /// The deadlines of this endpoint's sessions (heartbeat, upgrade, close linger).
+  const std::shared_ptr<timer_wheel>& timers() const { return timers_; }
 
   /// Runs on the new session's strand before it handles any packet.
   void set_connection_handler(connection_handler h);
@@ -69,6 +71,7 @@ class endpoint : public std::enable_shared_from_this<endpoint> {
   std::shared_ptr<const connection_handler> connection_handler_ptr() const;
 
   std::shared_ptr<const logger> log_;
+  std::shared_ptr<timer_wheel> timers_;
   mutable std::mutex mutex_;
   std::shared_ptr<const connection_handler> on_connection_;  // guarded by mutex_
   std::function<void()> on_all_closed_;                      // guarded by mutex_

@@ -17,6 +17,7 @@
 #include "engineio/detail/http_exchange.hpp"
 #include "engineio/detail/lane.hpp"
 #include "engineio/detail/session_state.hpp"
+#include "engineio/detail/timer_wheel.hpp"
 #include "engineio/detail/ws_transport.hpp"
 #include "socketio/options.hpp"
 
@@ -26,6 +27,7 @@ class endpoint;
 
 class session : public std::enable_shared_from_this<session>,
                 private session_host,
+                private timer_wheel::client,
                 public ws_transport_owner,
                 public corked_writer {
  public:
@@ -109,6 +111,10 @@ class session : public std::enable_shared_from_this<session>,
   void deliver(packet&& p) override;
   void closed(disconnect_reason reason) override;
 
+  // timer_wheel::client
+  std::shared_ptr<void> wheel_keep_alive() override { return weak_from_this().lock(); }
+  void on_wheel_expiry(unsigned slot, std::uint32_t generation) override;
+
   // ws_transport_owner
   void on_ws_packet(ws_transport& t, packet&& p) override;
   void on_ws_written(ws_transport& t) override;
@@ -125,14 +131,16 @@ class session : public std::enable_shared_from_this<session>,
   std::atomic<transport_type> transport_;
   std::atomic<bool> posting_{false};
   bool flush_deferred_ = false;  // handed to the current cork; it calls uncork()
-  // Two timers serve the four kinds: the state machine never has both kinds of a slot armed at
+  // Two slots serve the four kinds: the state machine never has both kinds of a slot armed at
   // once (ping interval/ping timeout alternate; the upgrade timeout is cancelled before the
-  // close linger starts), and each timer costs ~100 bytes per idle session. Each arm bumps the
-  // slot's generation, so a wait that completed just before a cancel or re-arm is ignored.
-  static std::size_t slot_of(timer_kind kind) {
+  // close linger starts). The deadlines live on the endpoint's timer wheel, so a slot is an
+  // intrusive entry, not a timer of its own. Each arm bumps the slot's generation, so an
+  // expiry that was already under way when the slot was cancelled or re-armed is ignored.
+  static unsigned slot_of(timer_kind kind) {
     return kind == timer_kind::ping_interval || kind == timer_kind::ping_timeout ? 0 : 1;
   }
-  std::array<boost::asio::steady_timer, 2> timers_;
+  std::shared_ptr<timer_wheel> wheel_;
+  std::array<timer_wheel::entry, 2> timers_;
   std::array<std::uint32_t, 2> timer_generation_{};
   std::array<timer_kind, 2> timer_armed_kind_{timer_kind::ping_interval,
                                               timer_kind::upgrade_timeout};

@@ -21,6 +21,7 @@
 #include "common/detail/logger.hpp"
 #include "engineio/detail/endpoint.hpp"
 #include "engineio/detail/session.hpp"
+#include "socketio/detail/handler_table.hpp"
 #include "socketio/detail/parser.hpp"
 #include "socketio/detail/wire_packet.hpp"
 #include "socketio/error.hpp"
@@ -174,17 +175,23 @@ class sio_socket : public std::enable_shared_from_this<sio_socket> {
   void forget_ack(std::uint64_t id);
 
   // Handlers (strand only; the public handle posts).
-  struct event_entry {
-    socket::event_handler handler;
-    bool once = false;
+  handler_table handlers;
+  // The rarer kinds of listener, allocated on first use: most sockets have none, and five
+  // empty vectors and a std::function would be 152 bytes of every socket.
+  struct listeners {
+    std::vector<socket::any_handler> any;
+    std::vector<socket::any_handler> outgoing_any;
+    std::vector<socket::packet_middleware> packet_middlewares;
+    std::vector<socket::reason_handler> disconnecting;
+    std::vector<socket::reason_handler> disconnect;
+    std::function<void(const std::string&)> error;
   };
-  std::unordered_map<std::string, std::vector<event_entry>> handlers;
-  std::vector<socket::any_handler> any_handlers;
-  std::vector<socket::any_handler> outgoing_any_handlers;
-  std::vector<socket::packet_middleware> packet_middlewares;
-  std::vector<socket::reason_handler> disconnecting_handlers;
-  std::vector<socket::reason_handler> disconnect_handlers;
-  std::function<void(const std::string&)> error_handler;
+  listeners& more_listeners() {
+    if (!listeners_) listeners_ = std::make_unique<listeners>();
+    return *listeners_;
+  }
+  /// Null while no such listener was ever added.
+  const listeners* listeners_if_any() const { return listeners_.get(); }
 
   json data() const;
   void set_data(json v);
@@ -194,6 +201,7 @@ class sio_socket : public std::enable_shared_from_this<sio_socket> {
                        std::optional<std::uint64_t> ack_id);
   void run_handlers(const std::string& event, args& values, std::optional<std::uint64_t> ack_id);
 
+  std::unique_ptr<listeners> listeners_;
   std::string id_;
   std::shared_ptr<sio_namespace> nsp_;
   std::weak_ptr<sio_client> client_;
@@ -239,10 +247,17 @@ class sio_client : public std::enable_shared_from_this<sio_client> {
   std::weak_ptr<sio_server> server_;
   std::weak_ptr<session> session_;
   std::shared_ptr<const logger> log_;
+  /// The socket of namespace `nsp`, or null.
+  std::shared_ptr<sio_socket> socket_of(std::string_view nsp) const;
+
   sio_decoder decoder_;
-  std::unordered_map<std::string, std::shared_ptr<sio_socket>> sockets_;
+  // A connection joins few namespaces (usually one): a vector searched by name costs one
+  // small allocation where a hash map cost a node and a 13-bucket array (~230 bytes).
+  std::vector<std::shared_ptr<sio_socket>> sockets_;
   std::set<std::string> connecting_;
-  boost::asio::steady_timer connect_timer_;
+  // Only until the first CONNECT (docs/PROTOCOL.md 2.10): a timer is ~110 bytes plus its
+  // executor's, which an idle connection should not keep.
+  std::unique_ptr<boost::asio::steady_timer> connect_timer_;
   bool closed_ = false;
 };
 
