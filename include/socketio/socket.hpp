@@ -16,6 +16,7 @@ namespace socketio {
 
 namespace detail {
 class sio_socket;
+struct socket_ref;
 struct handle_access;
 }  // namespace detail
 
@@ -35,8 +36,10 @@ class socket {
 
   socket() = default;
 
-  const std::string& id() const { return id_; }
-  const std::string& nsp() const { return nsp_; }
+  /// The socket's id and namespace name; empty for a default-constructed handle. They stay
+  /// readable after the socket has disconnected.
+  const std::string& id() const;
+  const std::string& nsp() const;
   bool connected() const;
 
   void on(const std::string& event, event_handler handler) const;
@@ -96,11 +99,12 @@ class socket {
 
  private:
   friend struct detail::handle_access;
-  explicit socket(std::shared_ptr<detail::sio_socket> impl);
+  explicit socket(std::shared_ptr<const detail::socket_ref> ref);
 
-  std::weak_ptr<detail::sio_socket> impl_;
-  std::string id_;
-  std::string nsp_;
+  // One pointer to what every handle of this socket shares (its id, namespace name and a weak
+  // reference to it): the handle is small enough that a handler capturing it is stored
+  // inside its std::function, with no allocation.
+  std::shared_ptr<const detail::socket_ref> ref_;
 };
 
 }  // namespace socketio

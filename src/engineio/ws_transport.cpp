@@ -4,7 +4,6 @@
 
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
 
 #include <cerrno>
@@ -35,10 +34,14 @@ constexpr std::size_t max_iov = 1024;
 boost::asio::ip::tcp::socket rehome(boost::asio::ip::tcp::socket socket, const lane& home) {
   boost::system::error_code ec;
   const auto protocol = socket.local_endpoint(ec).protocol();
-  if (ec) return socket;
-  const auto fd = socket.release(ec);
-  if (ec) return socket;
-  return boost::asio::ip::tcp::socket(home.strand(), protocol, fd);
+  if (!ec) {
+    const auto fd = socket.release(ec);
+    if (!ec) return boost::asio::ip::tcp::socket(home.strand(), protocol, fd);
+  }
+  // A socket that cannot move is dead already: a closed one on the lane fails its first
+  // operation there, and the session closes as for any transport error.
+  socket.close(ec);
+  return boost::asio::ip::tcp::socket(home.strand());
 }
 
 }  // namespace
@@ -187,9 +190,10 @@ bool ws_transport::send_some(bool& blocked) {
 
 void ws_transport::wait_writable() {
   waiting_writable_ = true;
+  // No bind_executor: the socket's own executor is the lane's strand (rehome), and a bound
+  // executor would be one more type-erased copy in every pending wait of every idle socket.
   socket_.async_wait(boost::asio::ip::tcp::socket::wait_write,
-                     boost::asio::bind_executor(lane_->strand(), [self = shared_from_this()](
-                                                                     boost::system::error_code ec) {
+                     [self = shared_from_this()](boost::system::error_code ec) {
                        self->waiting_writable_ = false;
                        if (ec) {
                          if (!self->socket_closed_) {
@@ -204,7 +208,7 @@ void ws_transport::wait_writable() {
                          self->batch_outstanding_ = false;
                          if (const auto owner = self->owner_) owner->on_ws_written(*self);
                        }
-                     }));
+                     });
 }
 
 void ws_transport::write_failed() {
@@ -218,9 +222,9 @@ void ws_transport::write_failed() {
 
 void ws_transport::wait_readable() {
   if (socket_closed_) return;
+  // Completes on the socket's executor, the lane's strand (see wait_writable).
   socket_.async_wait(boost::asio::ip::tcp::socket::wait_read,
-                     boost::asio::bind_executor(lane_->strand(), [self = shared_from_this()](
-                                                                     boost::system::error_code ec) {
+                     [self = shared_from_this()](boost::system::error_code ec) {
                        if (ec) {
                          if (!self->socket_closed_) {
                            self->notify_closed(disconnect_reason::transport_error);
@@ -229,7 +233,7 @@ void ws_transport::wait_readable() {
                          return;
                        }
                        self->on_readable(false);
-                     }));
+                     });
 }
 
 void ws_transport::on_readable(bool parse_tail_first) {

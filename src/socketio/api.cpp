@@ -15,25 +15,39 @@ using detail::sio_socket;
 
 // --- socket ---
 
-socket::socket(std::shared_ptr<sio_socket> impl)
-    : impl_(impl),
-      id_(impl ? impl->id() : std::string{}),
-      nsp_(impl ? impl->nsp()->name() : std::string{}) {}
+socket::socket(std::shared_ptr<const detail::socket_ref> ref) : ref_(std::move(ref)) {}
+
+namespace {
+const std::string& empty_string() {
+  static const std::string empty;
+  return empty;
+}
+std::shared_ptr<sio_socket> impl_of(const std::shared_ptr<const detail::socket_ref>& ref) {
+  return ref ? ref->impl.lock() : nullptr;
+}
+}  // namespace
+
+const std::string& socket::id() const {
+  return ref_ ? ref_->id : empty_string();
+}
+const std::string& socket::nsp() const {
+  return ref_ ? ref_->nsp : empty_string();
+}
 
 bool socket::connected() const {
-  const auto s = impl_.lock();
+  const auto s = impl_of(ref_);
   return s && s->connected();
 }
 
 namespace {
 template <class F>
-void with(const std::weak_ptr<sio_socket>& weak, F&& f) {
-  if (const auto s = weak.lock()) s->on_strand(std::forward<F>(f));
+void with(const std::shared_ptr<const detail::socket_ref>& ref, F&& f) {
+  if (const auto s = impl_of(ref)) s->on_strand(std::forward<F>(f));
 }
 }  // namespace
 
 void socket::on(const std::string& event, event_handler handler) const {
-  with(impl_, [event, handler = std::move(handler)](sio_socket& s) {
+  with(ref_, [event, handler = std::move(handler)](sio_socket& s) {
     s.handlers.add(event, handler, false);
   });
 }
@@ -46,57 +60,56 @@ void socket::on(const std::string& event, reason_handler handler) const {
       event + "\"");
 }
 void socket::once(const std::string& event, event_handler handler) const {
-  with(impl_, [event, handler = std::move(handler)](sio_socket& s) {
+  with(ref_, [event, handler = std::move(handler)](sio_socket& s) {
     s.handlers.add(event, handler, true);
   });
 }
 void socket::off(const std::string& event) const {
-  with(impl_, [event](sio_socket& s) { s.handlers.remove(event); });
+  with(ref_, [event](sio_socket& s) { s.handlers.remove(event); });
 }
 void socket::on_any(any_handler handler) const {
-  with(impl_, [handler = std::move(handler)](sio_socket& s) {
+  with(ref_, [handler = std::move(handler)](sio_socket& s) {
     s.more_listeners().any.push_back(handler);
   });
 }
 void socket::prepend_any(any_handler handler) const {
-  with(impl_, [handler = std::move(handler)](sio_socket& s) {
+  with(ref_, [handler = std::move(handler)](sio_socket& s) {
     auto& any = s.more_listeners().any;
     any.insert(any.begin(), handler);
   });
 }
 void socket::off_any() const {
-  with(impl_, [](sio_socket& s) {
+  with(ref_, [](sio_socket& s) {
     if (s.listeners_if_any()) s.more_listeners().any.clear();
   });
 }
 void socket::on_any_outgoing(any_handler handler) const {
-  with(impl_, [handler = std::move(handler)](sio_socket& s) {
+  with(ref_, [handler = std::move(handler)](sio_socket& s) {
     s.more_listeners().outgoing_any.push_back(handler);
   });
 }
 void socket::use(packet_middleware middleware) const {
-  with(impl_, [middleware = std::move(middleware)](sio_socket& s) {
+  with(ref_, [middleware = std::move(middleware)](sio_socket& s) {
     s.more_listeners().packet_middlewares.push_back(middleware);
   });
 }
 void socket::on_disconnecting(reason_handler handler) const {
-  with(impl_, [handler = std::move(handler)](sio_socket& s) {
+  with(ref_, [handler = std::move(handler)](sio_socket& s) {
     s.more_listeners().disconnecting.push_back(handler);
   });
 }
 void socket::on_disconnect(reason_handler handler) const {
-  with(impl_, [handler = std::move(handler)](sio_socket& s) {
+  with(ref_, [handler = std::move(handler)](sio_socket& s) {
     s.more_listeners().disconnect.push_back(handler);
   });
 }
 void socket::on_error(std::function<void(const std::string&)> handler) const {
-  with(impl_,
-       [handler = std::move(handler)](sio_socket& s) { s.more_listeners().error = handler; });
+  with(ref_, [handler = std::move(handler)](sio_socket& s) { s.more_listeners().error = handler; });
 }
 
 bool socket::emit_args(std::string_view event, args values) const {
   detail::check_event_name(event);
-  const auto s = impl_.lock();
+  const auto s = impl_of(ref_);
   if (!s || !s->connected()) return false;
   s->on_strand([event = std::string(event), values = std::move(values)](sio_socket& t) mutable {
     t.emit_now(event, std::move(values));
@@ -107,7 +120,7 @@ bool socket::emit_args(std::string_view event, args values) const {
 void socket::emit_with_ack(std::string_view event, args values, std::chrono::milliseconds timeout,
                            ack_callback callback) const {
   detail::check_event_name(event);
-  const auto s = impl_.lock();
+  const auto s = impl_of(ref_);
   if (!s || !s->connected()) {
     if (callback)
       callback(ack_error{make_error_code(error::socket_disconnected).message(), 0, 0, {}}, {});
@@ -139,7 +152,7 @@ std::future<args> socket::emit_with_ack(std::string_view event, args values,
                     bridge->set_value(std::move(response));
                   }
                 });
-  const auto s = impl_.lock();
+  const auto s = impl_of(ref_);
   detail::refuse_if_pending_on_io_thread(s ? s->nsp() : nullptr, *bridge);
   return future;
 }
@@ -148,30 +161,30 @@ void socket::join(const std::string& room) const {
   join(std::set<std::string>{room});
 }
 void socket::join(const std::set<std::string>& rooms) const {
-  if (const auto s = impl_.lock()) s->nsp()->join(id_, rooms);
+  if (const auto s = impl_of(ref_)) s->nsp()->join(id(), rooms);
 }
 void socket::leave(const std::string& room) const {
-  if (const auto s = impl_.lock()) s->nsp()->leave(id_, {room});
+  if (const auto s = impl_of(ref_)) s->nsp()->leave(id(), {room});
 }
 std::set<std::string> socket::rooms() const {
-  const auto s = impl_.lock();
-  return s ? s->nsp()->adapter_ptr()->socket_rooms(id_) : std::set<std::string>{};
+  const auto s = impl_of(ref_);
+  return s ? s->nsp()->adapter_ptr()->socket_rooms(id()) : std::set<std::string>{};
 }
 
 json socket::data() const {
-  const auto s = impl_.lock();
+  const auto s = impl_of(ref_);
   return s ? s->data() : json();
 }
 void socket::set_data(json value) const {
-  if (const auto s = impl_.lock()) s->set_data(std::move(value));
+  if (const auto s = impl_of(ref_)) s->set_data(std::move(value));
 }
 socketio::handshake socket::handshake() const {
-  const auto s = impl_.lock();
+  const auto s = impl_of(ref_);
   return s ? s->handshake() : socketio::handshake{};
 }
 
 void socket::disconnect(bool close) const {
-  if (const auto s = impl_.lock()) s->nsp()->disconnect_socket(id_, close);
+  if (const auto s = impl_of(ref_)) s->nsp()->disconnect_socket(id(), close);
 }
 
 broadcast_operator socket::to(const std::string& room) const {
@@ -181,9 +194,9 @@ broadcast_operator socket::except(const std::string& room) const {
   return broadcast().except(room);
 }
 broadcast_operator socket::broadcast() const {
-  const auto s = impl_.lock();
+  const auto s = impl_of(ref_);
   broadcast_options opts;
-  opts.except.insert(id_);  // the sender never receives its own broadcast
+  opts.except.insert(id());  // the sender never receives its own broadcast
   return detail::handle_access::make_operator(s ? s->nsp() : nullptr, std::move(opts));
 }
 
@@ -459,3 +472,11 @@ const packet& outgoing_packet::view() const {
 }
 
 }  // namespace socketio
+
+namespace socketio::detail {
+
+socket handle_access::make_socket(const std::shared_ptr<sio_socket>& s) {
+  return socket(s ? s->ref() : nullptr);
+}
+
+}  // namespace socketio::detail

@@ -129,8 +129,7 @@ void sio_client::on_connect(sio_packet&& p) {
   socketio::handshake hs;
   hs.request = s->request_ptr();
   hs.auth = std::move(auth);
-  auto sock = std::make_shared<sio_socket>(make_random_id(), nsp, weak_from_this(), session_,
-                                           std::move(hs));
+  auto sock = sio_socket::create(make_random_id(), nsp, weak_from_this(), session_, std::move(hs));
   connecting_.insert(p.nsp);
   auto middlewares = std::make_shared<std::vector<connect_middleware>>(nsp->middlewares());
   auto run = std::make_shared<std::function<void(std::size_t)>>();

@@ -8,13 +8,23 @@ namespace socketio::detail {
 sio_socket::sio_socket(std::string id, std::shared_ptr<sio_namespace> nsp,
                        std::weak_ptr<sio_client> client, std::weak_ptr<session> s,
                        socketio::handshake hs)
-    : id_(std::move(id)),
+    : ref_(std::make_shared<socket_ref>(socket_ref{std::move(id), nsp->name(), {}})),
       nsp_(std::move(nsp)),
       client_(std::move(client)),
       session_(std::move(s)),
       handshake_(std::move(hs)) {
   const auto session = session_.lock();
   log_ = session ? session->log_ptr() : endpoint::log_of({});
+}
+
+std::shared_ptr<sio_socket> sio_socket::create(std::string id, std::shared_ptr<sio_namespace> nsp,
+                                               std::weak_ptr<sio_client> client,
+                                               std::weak_ptr<session> session,
+                                               socketio::handshake hs) {
+  auto s = std::make_shared<sio_socket>(std::move(id), std::move(nsp), std::move(client),
+                                        std::move(session), std::move(hs));
+  s->ref_->impl = s;
+  return s;
 }
 
 json sio_socket::data() const {
@@ -35,7 +45,7 @@ std::string sio_socket::where(std::string_view kind, std::string_view event) con
     out += '"';
   }
   out += " of socket ";
-  out += id_;
+  out += id();
   out += " on ";
   out += nsp_->name();
   return out;
@@ -215,8 +225,8 @@ void sio_socket::close(disconnect_reason reason, bool send_disconnect) {
   notify(&listeners::disconnecting, "disconnecting handler");
   connected_.store(false);
   // Out of the socket table first: a concurrent join then finds it gone (sio_namespace::join).
-  nsp_->remove_socket(id_);
-  nsp_->adapter_ptr()->del_all(id_);
+  nsp_->remove_socket(id());
+  nsp_->adapter_ptr()->del_all(id());
   if (const auto c = client_.lock()) c->remove_socket(nsp_->name());
   auto pending = std::move(acks_);
   acks_.clear();

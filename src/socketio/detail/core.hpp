@@ -134,13 +134,26 @@ class sio_namespace : public adapter_host {
   std::atomic<std::uint64_t> ack_ids_{0};
 };
 
+/// What every public handle of one socket shares: one allocation per socket, so a handle is a
+/// single pointer (handle_access builds handles from it).
+struct socket_ref {
+  std::string id;
+  std::string nsp;
+  std::weak_ptr<sio_socket> impl;
+};
+
 /// One socket: a client's membership of one namespace. Lives on the session's strand.
 class sio_socket : public std::enable_shared_from_this<sio_socket> {
  public:
   sio_socket(std::string id, std::shared_ptr<sio_namespace> nsp, std::weak_ptr<sio_client> client,
              std::weak_ptr<session> session, socketio::handshake hs);
 
-  const std::string& id() const { return id_; }
+  /// Makes the socket; its handles share one socket_ref, which also holds the id.
+  static std::shared_ptr<sio_socket> create(std::string id, std::shared_ptr<sio_namespace> nsp,
+                                            std::weak_ptr<sio_client> client,
+                                            std::weak_ptr<session> session, socketio::handshake hs);
+  const std::string& id() const { return ref_->id; }
+  std::shared_ptr<const socket_ref> ref() const { return ref_; }
   const std::shared_ptr<sio_namespace>& nsp() const { return nsp_; }
   const socketio::handshake& handshake() const { return handshake_; }
   bool connected() const { return connected_.load(); }
@@ -202,7 +215,7 @@ class sio_socket : public std::enable_shared_from_this<sio_socket> {
   void run_handlers(const std::string& event, args& values, std::optional<std::uint64_t> ack_id);
 
   std::unique_ptr<listeners> listeners_;
-  std::string id_;
+  std::shared_ptr<socket_ref> ref_;
   std::shared_ptr<sio_namespace> nsp_;
   std::weak_ptr<sio_client> client_;
   std::weak_ptr<session> session_;

@@ -20,7 +20,7 @@ class session;
 class endpoint;
 
 struct handle_access {
-  static socket make_socket(std::shared_ptr<sio_socket> s) { return socket(std::move(s)); }
+  static socket make_socket(const std::shared_ptr<sio_socket>& s);
   static namespace_handle make_namespace(std::shared_ptr<sio_namespace> n) {
     return namespace_handle(std::move(n));
   }
