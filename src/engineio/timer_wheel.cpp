@@ -4,6 +4,13 @@
 
 namespace socketio::detail {
 
+namespace {
+// Deadlines within this of the earliest expire in the same wake-up, so a deadline may pass up
+// to this late. Heartbeats are spread evenly: 19,000 sessions pinging every second would
+// otherwise wake the thread 19,000 times a second, once per ping, instead of about 100.
+constexpr std::chrono::milliseconds coalesce{10};
+}  // namespace
+
 timer_wheel::timer_wheel(boost::asio::any_io_executor executor) : timer_(std::move(executor)) {}
 
 timer_wheel::~timer_wheel() {
@@ -35,11 +42,11 @@ std::size_t timer_wheel::armed() const {
 
 void timer_wheel::schedule_locked() {
   if (entries_.empty()) return;
-  const auto earliest = entries_.begin()->deadline;
-  if (earliest >= waiting_until_) return;
+  const auto when = entries_.begin()->deadline + coalesce;
+  if (when >= waiting_until_) return;
   // Changing the expiry aborts the pending wait (its handler sees operation_aborted).
-  waiting_until_ = earliest;
-  timer_.expires_at(earliest);
+  waiting_until_ = when;
+  timer_.expires_at(when);
   timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
     if (ec) return;
     if (const auto self = weak.lock()) self->on_timer();

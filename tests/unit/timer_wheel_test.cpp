@@ -55,4 +55,21 @@ TEST(TimerWheel, AnEarlierDeadlineWakesTheWheelSooner) {
   wheel->cancel(late);
 }
 
+TEST(TimerWheel, DeadlinesCloseTogetherExpireInOneWakeUp) {
+  boost::asio::io_context io;
+  auto wheel = std::make_shared<timer_wheel>(io.get_executor());
+  recorder r;
+  timer_wheel::entry a(r, 1), b(r, 2), far(r, 3);
+  const auto now = timer_wheel::clock::now();
+  wheel->arm(a, now + 20ms, 1);
+  wheel->arm(b, now + 23ms, 1);
+  wheel->arm(far, now + 10s, 1);
+  while (r.fired.empty() && timer_wheel::clock::now() - now < 5s)
+    io.run_one_for(5s);
+  // The handler that fired `a` also fired `b`: one wake-up for both; `far` stays armed.
+  EXPECT_EQ(r.fired, (std::vector<std::pair<unsigned, std::uint32_t>>{{1, 1}, {2, 1}}));
+  EXPECT_EQ(wheel->armed(), 1u);
+  wheel->cancel(far);
+}
+
 }  // namespace
