@@ -145,7 +145,7 @@ std::vector<connect_middleware> sio_namespace::middlewares() const {
 
 void sio_namespace::add_socket(const std::shared_ptr<sio_socket>& s) {
   std::lock_guard lock(mutex_);
-  sockets_[s->id()] = s;
+  sockets_[std::string_view(s->id())] = s;
 }
 
 void sio_namespace::remove_socket(const std::string& id) {

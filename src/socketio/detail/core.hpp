@@ -129,7 +129,9 @@ class sio_namespace : public adapter_host {
   std::shared_ptr<socketio::adapter> adapter_;          // guarded by mutex_
   std::vector<std::function<void(socket)>> on_connection_;
   std::vector<connect_middleware> middlewares_;
-  std::unordered_map<std::string, std::shared_ptr<sio_socket>> sockets_;
+  // Keyed by a view of each socket's own id (in its socket_ref, alive as long as the entry's
+  // value): no second copy of every id.
+  std::unordered_map<std::string_view, std::shared_ptr<sio_socket>> sockets_;
   std::multimap<std::string, std::function<void(const args&, ack)>> server_side_;
   std::atomic<std::uint64_t> ack_ids_{0};
 };
