@@ -18,6 +18,7 @@ import os from "node:os";
 import path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { median, stats } from "./load-util.mjs";
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const repoDir = path.resolve(benchDir, "..");
@@ -316,16 +317,6 @@ function environment() {
 
 // --- statistics and the report ----------------------------------------------------------------
 
-function median(xs) {
-  const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  if (v.length === 0) return NaN;
-  const m = Math.floor(v.length / 2);
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-}
-function stats(xs) {
-  const v = xs.filter(Number.isFinite);
-  return { median: median(v), min: Math.min(...v), max: Math.max(...v), n: v.length };
-}
 const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
 const fi = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "n/a");
 const pct = (x) => (Number.isFinite(x) ? `${Math.round(x * 100)}%` : "n/a");

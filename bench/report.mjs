@@ -4,20 +4,10 @@
 
 import fs from "node:fs";
 import path from "node:path";
+import { median, stats } from "./load-util.mjs";
 
 // --- statistics and formatting ---------------------------------------------------------------
 
-function median(xs) {
-  const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  if (v.length === 0) return NaN;
-  const m = Math.floor(v.length / 2);
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-}
-
-function stats(xs) {
-  const v = xs.filter(Number.isFinite);
-  return { median: median(v), min: Math.min(...v), max: Math.max(...v), n: v.length };
-}
 
 const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "n/a");
 const fi = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString("en-US") : "n/a");
