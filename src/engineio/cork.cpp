@@ -27,6 +27,10 @@ bool cork_scope::active_for(const lane* l) {
   return current_cork != nullptr && current_cork->lane_ == l;
 }
 
+bool cork_scope::any_active() {
+  return current_cork != nullptr;
+}
+
 void cork_scope::defer(std::shared_ptr<corked_writer> w) {
   if (current_cork != nullptr) current_cork->deferred_.push_back(std::move(w));
 }

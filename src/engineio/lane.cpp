@@ -21,14 +21,23 @@ const std::shared_ptr<lane>& lane_pool::next() {
 }
 
 void lane::hand_off(std::function<void()> work) {
-  bool post = false;
+  bool first = false;
   {
     std::lock_guard lock(mutex_);
     inbox_.push_back(std::move(work));
-    post = !drain_posted_;
+    first = !drain_posted_;
     drain_posted_ = true;
   }
-  if (post) boost::asio::post(strand_, [self = shared_from_this()] { self->drain(); });
+  if (!first) return;
+  if (cork_scope::any_active()) {
+    cork_scope::defer(shared_from_this());
+  } else {
+    post_drain();
+  }
+}
+
+void lane::post_drain() {
+  boost::asio::post(strand_, [self = shared_from_this()] { self->drain(); });
 }
 
 void lane::drain() {

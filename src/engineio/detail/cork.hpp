@@ -30,6 +30,8 @@ class cork_scope {
   /// True when code of lane `l` runs under a cork on this thread: a writer of that lane may
   /// then call defer() instead of writing.
   static bool active_for(const lane* l);
+  /// True when any cork is open on this thread.
+  static bool any_active();
   /// Holds `w` until the cork ends (the caller makes sure it is deferred at most once).
   static void defer(std::shared_ptr<corked_writer> w);
 
