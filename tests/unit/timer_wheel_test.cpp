@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -55,21 +56,46 @@ TEST(TimerWheel, AnEarlierDeadlineWakesTheWheelSooner) {
   wheel->cancel(late);
 }
 
-TEST(TimerWheel, DeadlinesCloseTogetherExpireInOneWakeUp) {
+TEST(TimerWheel, DeadlinesOfOneStepExpireInOneWakeUpNeverEarly) {
   boost::asio::io_context io;
   auto wheel = std::make_shared<timer_wheel>(io.get_executor());
   recorder r;
-  timer_wheel::entry a(r, 1), b(r, 2), far(r, 3);
-  const auto now = timer_wheel::clock::now();
-  wheel->arm(a, now + 20ms, 1);
-  wheel->arm(b, now + 23ms, 1);
-  wheel->arm(far, now + 10s, 1);
-  while (r.fired.empty() && timer_wheel::clock::now() - now < 5s)
+  std::vector<std::unique_ptr<timer_wheel::entry>> entries;
+  const auto start = timer_wheel::clock::now();
+  const auto deadline = start + 30ms;
+  for (unsigned i = 0; i < 100; ++i) {
+    entries.push_back(std::make_unique<timer_wheel::entry>(r, i));
+    wheel->arm(*entries.back(), deadline, 7);
+  }
+  timer_wheel::entry far(r, 1000);
+  wheel->arm(far, start + 10s, 1);
+  while (r.fired.empty() && timer_wheel::clock::now() - start < 5s)
     io.run_one_for(5s);
-  // The handler that fired `a` also fired `b`: one wake-up for both; `far` stays armed.
-  EXPECT_EQ(r.fired, (std::vector<std::pair<unsigned, std::uint32_t>>{{1, 1}, {2, 1}}));
+  // One handler fired all hundred, not before their deadline and at most a step late (with
+  // slack for a loaded machine); `far` stays armed.
+  const auto fired_at = timer_wheel::clock::now();
+  EXPECT_EQ(r.fired.size(), 100u);
+  EXPECT_GE(fired_at, deadline);
+  EXPECT_LT(fired_at - deadline, timer_wheel::resolution + 2s);
   EXPECT_EQ(wheel->armed(), 1u);
   wheel->cancel(far);
+  EXPECT_EQ(wheel->armed(), 0u);
+}
+
+TEST(TimerWheel, ADeadlineBeyondOneLapWaitsForItsOwnLap) {
+  boost::asio::io_context io;
+  auto wheel = std::make_shared<timer_wheel>(io.get_executor());
+  recorder r;
+  timer_wheel::entry soon(r, 1), lap(r, 2);
+  const auto start = timer_wheel::clock::now();
+  wheel->arm(soon, start + 20ms, 1);
+  // 4,096 steps of 10 ms later lands in the same slot as `soon`: it must not fire with it.
+  wheel->arm(lap, start + 20ms + 4096 * timer_wheel::resolution, 1);
+  while (r.fired.empty() && timer_wheel::clock::now() - start < 5s)
+    io.run_one_for(5s);
+  EXPECT_EQ(r.fired, (std::vector<std::pair<unsigned, std::uint32_t>>{{1, 1}}));
+  EXPECT_EQ(wheel->armed(), 1u);
+  wheel->cancel(lap);
 }
 
 }  // namespace
