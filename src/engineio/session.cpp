@@ -281,6 +281,9 @@ void session::on_ws_closed(ws_transport& t, disconnect_reason reason) {
     return;
   }
   if (&t == websocket_.get()) {
+    // What the read that ended here produced under the cork goes out first, as it would
+    // have without the cork (the transport writes it before its close frame).
+    if (flush_deferred_) uncork();
     websocket_.reset();
     state_.on_websocket_closed(reason);
   }

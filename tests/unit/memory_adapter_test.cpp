@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace {
 
@@ -88,6 +91,63 @@ TEST_F(MemoryAdapter, ASocketsOwnRoomIsARoomLikeAnyOther) {
   EXPECT_FALSE(a.has_room("s1"));
   EXPECT_EQ(a.rooms(), (std::set<std::string>{"s2", "s3", "red", "blue"}));
   EXPECT_EQ(sorted(a.sockets({})), (std::vector<std::string>{"s1", "s2", "s3"}));
+}
+
+// for_each_socket walks the index under its lock instead of copying ids; broadcasts and
+// deliver_matching rely on it reaching exactly the sockets sockets(opts) names, each once.
+std::vector<std::string> visited(const socketio::adapter& index, const broadcast_options& opts) {
+  std::vector<std::string> out;
+  index.for_each_socket(opts, [&](const std::string& id) { out.push_back(id); });
+  return out;  // unsorted: a duplicate shows up as one
+}
+
+std::vector<std::string> visited_by_default(const memory_adapter& index,
+                                            const broadcast_options& opts) {
+  std::vector<std::string> out;
+  // The base class's version (through sockets()), as an adapter without its own gets it.
+  index.socketio::adapter::for_each_socket(opts, [&](const std::string& id) { out.push_back(id); });
+  return out;
+}
+
+TEST_F(MemoryAdapter, ForEachSocketVisitsWhatSocketsNamesEachOnce) {
+  a.add_all("s4", {"s4", "red", "blue", "green"});
+  a.add_all("s3", {"s1"});  // a room named by another socket's id
+  const std::vector<std::pair<broadcast_options, std::vector<std::string>>> cases = {
+      {rooms({}), {"s1", "s2", "s3", "s4"}},
+      {rooms({"red"}), {"s1", "s2", "s4"}},
+      {rooms({"s1"}), {"s1", "s3"}},
+      {rooms({"red", "blue"}), {"s1", "s2", "s3", "s4"}},
+      {rooms({"red", "blue", "green", "s1"}), {"s1", "s2", "s3", "s4"}},
+      {rooms({"red"}, {"blue"}), {"s1"}},
+      {rooms({"red", "blue"}, {"green"}), {"s1", "s2", "s3"}},
+      {rooms({}, {"s2", "s4"}), {"s1", "s3"}},
+      {rooms({}, {"s1"}), {"s2", "s4"}},
+      {rooms({"green"}, {"green"}), {}},
+      {rooms({"nowhere"}), {}},
+      {rooms({"nowhere", "green"}), {"s4"}},
+  };
+  for (const auto& [opts, expected] : cases) {
+    std::string what = "rooms {";
+    for (const auto& r : opts.rooms)
+      what += r + " ";
+    what += "} except {";
+    for (const auto& r : opts.except)
+      what += r + " ";
+    what += "}";
+    const auto seen = visited(a, opts);
+    EXPECT_EQ(sorted(seen), expected) << what;
+    EXPECT_EQ(sorted(a.sockets(opts)), expected) << what;
+    EXPECT_EQ(sorted(visited_by_default(a, opts)), expected) << what;
+  }
+}
+
+TEST_F(MemoryAdapter, ForEachSocketAfterLeavingAndDelAll) {
+  a.del("s2", "red");
+  EXPECT_EQ(sorted(visited(a, rooms({"red"}))), (std::vector<std::string>{"s1"}));
+  a.del_all("s1");
+  EXPECT_TRUE(visited(a, rooms({"red"})).empty());
+  EXPECT_TRUE(visited(a, rooms({"s1"})).empty());
+  EXPECT_EQ(sorted(visited(a, rooms({}))), (std::vector<std::string>{"s2", "s3"}));
 }
 
 // The hooks cluster adapters subscribe with: first member in, last member out.

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -147,6 +148,14 @@ class fake_host final : public session_host {
   bool write_in_flight = false;  // write_websocket() handed over, completion not yet reported
   bool websocket_current = false;
   bool probe_open = false;
+  // A cork (the host handles a read): defer_flush() holds every flush back until the test
+  // calls flush_deferred(), as session::uncork does.
+  bool corked = false;
+  int deferred_flushes = 0;
+  // write_websocket() writes everything synchronously (the socket took it all at once).
+  bool writes_complete_at_once = false;
+  // Runs after each deliver() (an application handler answering, say).
+  std::function<void(const packet&)> on_deliver;
 
   // --- what was recorded -------------------------------------------------------------------
   std::vector<event> events;
@@ -198,11 +207,15 @@ class fake_host final : public session_host {
     record("respond " + body);
     responses.push_back(std::move(body));
   }
-  bool defer_flush() override { return false; }
+  bool defer_flush() override {
+    if (!corked) return false;
+    ++deferred_flushes;
+    return true;
+  }
   bool write_websocket(std::span<const message_ptr> batch) override {
     if (!websocket_current) ADD_FAILURE() << "write_websocket() with no current WebSocket";
     if (write_in_flight) ADD_FAILURE() << "write_websocket() while a write is in flight";
-    write_in_flight = true;
+    write_in_flight = !writes_complete_at_once;
     std::string what = "write [";
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (i != 0) what += ", ";
@@ -211,7 +224,8 @@ class fake_host final : public session_host {
     what += "]";
     record(std::move(what));
     batches.emplace_back(batch.begin(), batch.end());
-    return false;  // completes when the test says so (complete_write)
+    // Otherwise it completes when the test says so (written()).
+    return writes_complete_at_once;
   }
   void answer_probe() override {
     if (!probe_open) ADD_FAILURE() << "answer_probe() with no probe";
@@ -234,6 +248,7 @@ class fake_host final : public session_host {
   void deliver(packet&& p) override {
     record("deliver " + describe(p.type, p.binary, p.data));
     delivered.push_back(std::move(p));
+    if (on_deliver) on_deliver(delivered.back());
   }
   void closed(disconnect_reason reason) override {
     record("closed " + std::string(to_string(reason)));
@@ -1246,6 +1261,152 @@ TEST_F(SessionState, ServerCloseOnWebSocketFlushesPacketsQueuedBehindAWriteInFli
   EXPECT_LT(write_bc, close_ws) << "closed before the queue went out; calls:" << shown;
   EXPECT_EQ(std::count(io.begin(), io.end(), "close_websocket"), 1);
   EXPECT_EQ(host.closed_reasons, (strings{"forced close"}));
+}
+
+// =========================================================================================
+// Corked output: defer_flush() / flush_deferred(), synchronous WebSocket writes
+// =========================================================================================
+
+TEST_F(SessionState, CorkedWebSocketSendsLeaveInOneWriteAtFlushDeferred) {
+  make_websocket();
+  state().start();
+  host.corked = true;
+  host.clear_log();
+  EXPECT_TRUE(state().send(text("a")));
+  EXPECT_TRUE(state().send(binary(std::string{'\x01'})));
+  EXPECT_TRUE(state().send(text("c")));
+  EXPECT_EQ(host.io_log(), strings{});
+  EXPECT_EQ(state().queued_packets(), 3u);
+  EXPECT_EQ(host.deferred_flushes, 3);
+
+  host.corked = false;
+  state().flush_deferred();
+  EXPECT_EQ(host.io_log(), (strings{"write [4a, bin:01, 4c]"}));
+  EXPECT_EQ(host.batches.size(), 1u);
+  EXPECT_EQ(state().queued_packets(), 0u);
+  // A second flush_deferred (an uncork after nothing new) writes nothing.
+  state().flush_deferred();
+  EXPECT_EQ(host.batches.size(), 1u);
+}
+
+TEST_F(SessionState, CorkedAnswersToAReadLeaveInOneWrite) {
+  // What a read of several frames does: each message's handler answers under the cork.
+  make_websocket();
+  state().start();
+  host.on_deliver = [this](const packet& p) { state().send(text("re:" + p.data)); };
+  host.corked = true;
+  host.clear_log();
+  ws_packet(packet_type::message, "1");
+  ws_packet(packet_type::message, "2");
+  ws_packet(packet_type::message, "3");
+  host.corked = false;
+  state().flush_deferred();
+  EXPECT_EQ(host.io_log(),
+            (strings{"deliver 41", "deliver 42", "deliver 43", "write [4re:1, 4re:2, 4re:3]"}));
+}
+
+TEST_F(SessionState, CorkedPollingSendsLeaveInOneResponseAtFlushDeferred) {
+  make_polling();
+  state().start();
+  ASSERT_TRUE(get());
+  host.corked = true;
+  host.clear_log();
+  EXPECT_TRUE(state().send(text("a")));
+  EXPECT_TRUE(state().send(text("b")));
+  EXPECT_EQ(host.io_log(), strings{});
+  EXPECT_TRUE(state().poll_parked());
+
+  host.corked = false;
+  state().flush_deferred();
+  EXPECT_EQ(host.io_log(), (strings{"respond " + payload({"4a", "4b"})}));
+  EXPECT_EQ(host.responses.size(), 1u);
+}
+
+TEST_F(SessionState, ParseErrorAfterAValidPacketDeliversTheCorkedAnswerFirst) {
+  // A POST body with a valid message, then garbage: the message's handler answers under the
+  // cork; the parse error's close must not swallow that answer.
+  make_polling();
+  state().start();
+  ASSERT_TRUE(get());
+  host.on_deliver = [this](const packet& p) { state().send(text("re:" + p.data)); };
+  host.corked = true;
+  host.clear_log();
+  post(payload({"4hello", "x"}));
+  EXPECT_EQ(host.io_log(), (strings{"deliver 4hello", "respond 4re:hello", "closed parse error"}));
+  EXPECT_EQ(state().current_phase(), phase::closed);
+  // The host's uncork comes after the close: nothing more.
+  host.corked = false;
+  state().flush_deferred();
+  EXPECT_EQ(host.responses, (strings{"4re:hello"}));
+}
+
+TEST_F(SessionState, FailureOnWebSocketWritesCorkedOutputBeforeClosing) {
+  make_websocket();
+  state().start();
+  host.corked = true;
+  host.clear_log();
+  EXPECT_TRUE(state().send(text("a")));
+  EXPECT_TRUE(state().send(text("b")));
+  state().fail(disconnect_reason::transport_error);
+  EXPECT_EQ(host.io_log(),
+            (strings{"write [4a, 4b]", "close_websocket", "closed transport error"}));
+  host.corked = false;
+  state().flush_deferred();
+  EXPECT_EQ(host.batches.size(), 1u);
+}
+
+TEST_F(SessionState, PingTimeoutWritesCorkedPollingOutputBeforeClosing) {
+  make_polling();
+  state().start();
+  host.advance(300);   // ping queued, no GET
+  ASSERT_TRUE(get());  // the ping goes out
+  ASSERT_TRUE(get());  // parked
+  host.corked = true;
+  EXPECT_TRUE(state().send(text("late")));
+  host.clear_log();
+  host.advance(200);  // ping timeout with the GET parked and "late" held back
+  EXPECT_EQ(host.io_log(), (strings{"respond 4late", "closed ping timeout"}));
+}
+
+TEST_F(SessionState, SynchronousWebSocketWriteLeavesTheSessionWritable) {
+  make_websocket();
+  state().start();
+  host.writes_complete_at_once = true;
+  host.clear_log();
+  EXPECT_TRUE(state().send(text("a")));
+  EXPECT_TRUE(state().writable());
+  // No on_websocket_written() follows a synchronous write: a volatile packet right after is
+  // written, not dropped, and so is the next ordinary one.
+  EXPECT_TRUE(state().send(text("v"), true));
+  EXPECT_TRUE(state().send(text("b")));
+  EXPECT_EQ(host.io_log(), (strings{"write [4a]", "write [4v]", "write [4b]"}));
+  EXPECT_EQ(state().queued_packets(), 0u);
+}
+
+TEST_F(SessionState, SynchronousWriteAfterAnAsynchronousOneFlushesWhatQueuedMeanwhile) {
+  make_websocket();
+  state().start();
+  EXPECT_TRUE(state().send(text("a")));  // in flight
+  EXPECT_FALSE(state().writable());
+  EXPECT_FALSE(state().send(text("v"), true));  // dropped: not writable
+  EXPECT_TRUE(state().send(text("b")));
+  host.writes_complete_at_once = true;
+  host.clear_log();
+  written();
+  EXPECT_EQ(host.io_log(), (strings{"write [4b]"}));
+  EXPECT_TRUE(state().writable());
+  EXPECT_TRUE(state().send(text("c")));
+  EXPECT_EQ(host.io_log(), (strings{"write [4b]", "write [4c]"}));
+}
+
+TEST_F(SessionState, ServerCloseUnderACorkWritesTheQueueThenCloses) {
+  make_websocket();
+  state().start();
+  host.corked = true;
+  EXPECT_TRUE(state().send(text("a")));
+  host.clear_log();
+  state().close();
+  EXPECT_EQ(host.io_log(), (strings{"write [4a]", "close_websocket", "closed forced close"}));
 }
 
 // =========================================================================================
