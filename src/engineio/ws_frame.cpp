@@ -221,7 +221,7 @@ std::uint16_t ws_frame_parser::start_frame(const unsigned char* data, std::size_
   if (!is_control(opcode)) {
     // Refuse before reading the payload so an oversized message never gets buffered.
     // Written as a subtraction so a huge announced length cannot overflow the sum.
-    const std::size_t held = message_.size();
+    const std::size_t held = buf_ ? buf_->message.size() : 0;
     if (held > max_message_size_ || length > max_message_size_ - held) {
       return ws_close_code::too_big;
     }
@@ -231,9 +231,9 @@ std::uint16_t ws_frame_parser::start_frame(const unsigned char* data, std::size_
     }
     // Size the buffer for the first frame up front, but cap what an announced length alone
     // can make us allocate; beyond that the string grows as payload actually arrives.
-    if (held == 0) message_.reserve(static_cast<std::size_t>(std::min(length, reserve_cap)));
-  } else {
-    control_.clear();
+    if (held == 0) buf().message.reserve(static_cast<std::size_t>(std::min(length, reserve_cap)));
+  } else if (buf_) {
+    buf_->control.clear();
   }
 
   std::memcpy(mask_.data(), data + 2 + length_size, mask_.size());
@@ -255,30 +255,32 @@ std::uint16_t ws_frame_parser::finish_frame(ws_frame_sink& sink) {
       if (!frame_fin_) return 0;
       // A text message must be valid UTF-8 as a whole (sections 5.6 and 8.1); fragments may
       // split a code point, so only the reassembled message is checked.
-      if (!message_binary_ && !is_valid_utf8(message_)) return ws_close_code::invalid_payload;
+      auto& b = buf();
+      if (!message_binary_ && !is_valid_utf8(b.message)) return ws_close_code::invalid_payload;
       in_message_ = false;
-      std::string message = std::move(message_);
-      message_.clear();  // a moved-from string is only "valid but unspecified"
+      std::string message = std::move(b.message);
+      b.message.clear();  // a moved-from string is only "valid but unspecified"
       sink.on_ws_message(message_binary_, std::move(message));
       return 0;
     }
     case ws_opcode::ping:
-      sink.on_ws_ping(control_);
+      sink.on_ws_ping(buf().control);
       return 0;
     case ws_opcode::pong:
-      sink.on_ws_pong(control_);
+      sink.on_ws_pong(buf().control);
       return 0;
     case ws_opcode::close: {
       // Section 5.5.1: an empty body means no status; otherwise a 2-byte code comes first,
       // followed by an optional UTF-8 reason.
       std::uint16_t code = ws_close_code::no_status;
       std::string_view reason;
-      if (control_.size() == 1) return ws_close_code::protocol_error;
-      if (control_.size() >= 2) {
-        code = static_cast<std::uint16_t>((static_cast<unsigned char>(control_[0]) << 8) |
-                                          static_cast<unsigned char>(control_[1]));
+      const std::string& control = buf().control;
+      if (control.size() == 1) return ws_close_code::protocol_error;
+      if (control.size() >= 2) {
+        code = static_cast<std::uint16_t>((static_cast<unsigned char>(control[0]) << 8) |
+                                          static_cast<unsigned char>(control[1]));
         if (!is_valid_wire_close_code(code)) return ws_close_code::protocol_error;
-        reason = std::string_view(control_).substr(2);
+        reason = std::string_view(control).substr(2);
         if (!is_valid_utf8(reason)) return ws_close_code::invalid_payload;
       }
       closed_ = true;
@@ -318,11 +320,11 @@ ws_frame_parser::result ws_frame_parser::parse(std::string_view input, ws_frame_
       if (available == 0) break;
       const std::size_t chunk =
           static_cast<std::size_t>(std::min<std::uint64_t>(frame_remaining_, available));
-      std::string& target = is_control(frame_opcode_) ? control_ : message_;
+      std::string& target = is_control(frame_opcode_) ? buf().control : buf().message;
       const std::size_t old_size = target.size();
       target.resize(old_size + chunk);
-      mask_offset_ =
-          unmask_into(target.data() + old_size, input.data() + pos, chunk, mask_, mask_offset_);
+      mask_offset_ = static_cast<std::uint8_t>(
+          unmask_into(target.data() + old_size, input.data() + pos, chunk, mask_, mask_offset_));
       pos += chunk;
       frame_remaining_ -= chunk;
       if (frame_remaining_ != 0) break;  // input exhausted mid-payload
@@ -331,6 +333,8 @@ ws_frame_parser::result ws_frame_parser::parse(std::string_view input, ws_frame_
     if (const auto error = finish_frame(sink); error != 0) return fail(error);
     if (closed_) break;
   }
+  // Nothing unfinished: the buffers go until the next frame with a payload.
+  if (!in_frame_ && !in_message_) buf_.reset();
   return {pos, 0};
 }
 

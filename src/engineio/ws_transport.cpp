@@ -4,6 +4,7 @@
 
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
 
 #include <cerrno>
@@ -29,19 +30,23 @@ constexpr std::chrono::seconds close_write_deadline{5};
 // Packets per sendmsg: each takes up to three iovecs, and Linux takes 1,024 per call.
 constexpr std::size_t max_iov = 1024;
 
-// The socket moves to the lane's executor: the one it was accepted with (the HTTP
-// connection's strand) would otherwise stay allocated as long as the connection.
+// The socket moves to the lane's inner executor (the io_context's, held inline in an
+// any_io_executor): the one it was accepted with (the HTTP connection's strand) would
+// otherwise stay allocated as long as the connection, and a strand as the socket's executor
+// costs a heap copy in the socket and another in every pending wait. Handlers are bound to
+// the lane's strand instead (on_lane).
 boost::asio::ip::tcp::socket rehome(boost::asio::ip::tcp::socket socket, const lane& home) {
+  const auto& executor = home.strand().get_inner_executor();
   boost::system::error_code ec;
   const auto protocol = socket.local_endpoint(ec).protocol();
   if (!ec) {
     const auto fd = socket.release(ec);
-    if (!ec) return boost::asio::ip::tcp::socket(home.strand(), protocol, fd);
+    if (!ec) return boost::asio::ip::tcp::socket(executor, protocol, fd);
   }
   // A socket that cannot move is dead already: a closed one on the lane fails its first
   // operation there, and the session closes as for any transport error.
   socket.close(ec);
-  return boost::asio::ip::tcp::socket(home.strand());
+  return boost::asio::ip::tcp::socket(executor);
 }
 
 }  // namespace
@@ -190,10 +195,11 @@ bool ws_transport::send_some(bool& blocked) {
 
 void ws_transport::wait_writable() {
   waiting_writable_ = true;
-  // No bind_executor: the socket's own executor is the lane's strand (rehome), and a bound
-  // executor would be one more type-erased copy in every pending wait of every idle socket.
+  // Bound to the lane's strand: the socket's own executor is the plain inner one (rehome). The
+  // binder's strand sits inline in the wait operation (no allocation of its own).
   socket_.async_wait(boost::asio::ip::tcp::socket::wait_write,
-                     [self = shared_from_this()](boost::system::error_code ec) {
+                     boost::asio::bind_executor(lane_->strand(), [self = shared_from_this()](
+                                                                     boost::system::error_code ec) {
                        self->waiting_writable_ = false;
                        if (ec) {
                          if (!self->socket_closed_) {
@@ -208,7 +214,7 @@ void ws_transport::wait_writable() {
                          self->batch_outstanding_ = false;
                          if (const auto owner = self->owner_) owner->on_ws_written(*self);
                        }
-                     });
+                     }));
 }
 
 void ws_transport::write_failed() {
@@ -222,9 +228,10 @@ void ws_transport::write_failed() {
 
 void ws_transport::wait_readable() {
   if (socket_closed_) return;
-  // Completes on the socket's executor, the lane's strand (see wait_writable).
+  // Completes on the lane's strand (see wait_writable).
   socket_.async_wait(boost::asio::ip::tcp::socket::wait_read,
-                     [self = shared_from_this()](boost::system::error_code ec) {
+                     boost::asio::bind_executor(lane_->strand(), [self = shared_from_this()](
+                                                                     boost::system::error_code ec) {
                        if (ec) {
                          if (!self->socket_closed_) {
                            self->notify_closed(disconnect_reason::transport_error);
@@ -233,7 +240,7 @@ void ws_transport::wait_readable() {
                          return;
                        }
                        self->on_readable(false);
-                     });
+                     }));
 }
 
 void ws_transport::on_readable(bool parse_tail_first) {

@@ -47,8 +47,8 @@ void with(const std::shared_ptr<const detail::socket_ref>& ref, F&& f) {
 }  // namespace
 
 void socket::on(const std::string& event, event_handler handler) const {
-  with(ref_, [event, handler = std::move(handler)](sio_socket& s) {
-    s.handlers.add(event, handler, false);
+  with(ref_, [event, handler = std::move(handler)](sio_socket& s) mutable {
+    s.handlers.add(event, std::move(handler), false);
   });
 }
 void socket::on(const std::string& event, reason_handler handler) const {
@@ -60,8 +60,8 @@ void socket::on(const std::string& event, reason_handler handler) const {
       event + "\"");
 }
 void socket::once(const std::string& event, event_handler handler) const {
-  with(ref_, [event, handler = std::move(handler)](sio_socket& s) {
-    s.handlers.add(event, handler, true);
+  with(ref_, [event, handler = std::move(handler)](sio_socket& s) mutable {
+    s.handlers.add(event, std::move(handler), true);
   });
 }
 void socket::off(const std::string& event) const {

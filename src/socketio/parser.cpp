@@ -399,10 +399,10 @@ sio_decoder::result sio_decoder::feed_text(std::string_view text, sio_packet& ou
 
   if (is_binary_type(packet.type)) {
     // Dispatch waits for all attachments (docs/PROTOCOL.md 2.3).
-    pending_ = std::move(packet);
-    expected_attachments_ = attachment_count;
-    attachments_.clear();
-    attachments_.reserve(attachment_count);
+    pending_ = std::make_unique<assembly>();
+    pending_->packet = std::move(packet);
+    pending_->expected = attachment_count;
+    pending_->attachments.reserve(attachment_count);
     return result::need_more;
   }
   out = std::move(packet);
@@ -412,17 +412,16 @@ sio_decoder::result sio_decoder::feed_text(std::string_view text, sio_packet& ou
 sio_decoder::result sio_decoder::feed_binary(std::string_view bytes, sio_packet& out) {
   // docs/PROTOCOL.md 2.3: binary with no header announcing it is fatal.
   if (!pending_) return result::error;
-  attachments_.emplace_back(bytes);
-  if (attachments_.size() < expected_attachments_) return result::need_more;
+  auto& a = *pending_;
+  a.attachments.emplace_back(bytes);
+  if (a.attachments.size() < a.expected) return result::need_more;
 
-  if (!pending_->data.is_discarded() && !fill_placeholders(pending_->data, attachments_)) {
+  if (!a.packet.data.is_discarded() && !fill_placeholders(a.packet.data, a.attachments)) {
     return result::error;
   }
   // The type stays 5/6; the caller treats it like 2/3.
-  out = std::move(*pending_);
+  out = std::move(a.packet);
   pending_.reset();
-  expected_attachments_ = 0;
-  attachments_.clear();
   return result::packet;
 }
 

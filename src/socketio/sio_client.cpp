@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "common/detail/user_call.hpp"
 #include "engineio/detail/random_id.hpp"
 #include "socketio/detail/core.hpp"
@@ -16,6 +18,15 @@ std::shared_ptr<sio_socket> sio_client::socket_of(std::string_view nsp) const {
     if (s->nsp()->name() == nsp) return s;
   }
   return nullptr;
+}
+
+bool sio_client::is_connecting(std::string_view nsp) const {
+  return std::find(connecting_.begin(), connecting_.end(), nsp) != connecting_.end();
+}
+
+void sio_client::done_connecting(const std::string& nsp) {
+  std::erase(connecting_, nsp);
+  if (connecting_.empty()) connecting_ = {};  // frees the capacity
 }
 
 void sio_client::start() {
@@ -114,7 +125,7 @@ void sio_client::send_connect_error(const std::string& nsp, const connect_error&
 }
 
 void sio_client::on_connect(sio_packet&& p) {
-  if (socket_of(p.nsp) || connecting_.count(p.nsp) != 0) return close_invalid_state();
+  if (socket_of(p.nsp) || is_connecting(p.nsp)) return close_invalid_state();
   json auth = p.data.is_discarded() ? json::object() : std::move(p.data);
   const auto server = server_.lock();
   if (!server) return;
@@ -130,7 +141,7 @@ void sio_client::on_connect(sio_packet&& p) {
   hs.request = s->request_ptr();
   hs.auth = std::move(auth);
   auto sock = sio_socket::create(make_random_id(), nsp, weak_from_this(), session_, std::move(hs));
-  connecting_.insert(p.nsp);
+  connecting_.push_back(p.nsp);
   auto middlewares = std::make_shared<std::vector<connect_middleware>>(nsp->middlewares());
   auto run = std::make_shared<std::function<void(std::size_t)>>();
   // The chain holds itself through `run` only while a step is pending; it ends by clearing it.
@@ -142,7 +153,7 @@ void sio_client::on_connect(sio_packet&& p) {
     }
     if (index >= middlewares->size()) {
       const auto finish = std::move(*run);
-      self->connecting_.erase(sock->nsp()->name());
+      self->done_connecting(sock->nsp()->name());
       self->sockets_.push_back(sock);
       sock->mark_connected();
       sock->nsp()->add_socket(sock);
@@ -171,7 +182,7 @@ void sio_client::on_connect(sio_packet&& p) {
       s2->run_on_strand([self2, index, run, sock, err = std::move(err)] {
         if (!*run) return;
         if (err) {
-          self2->connecting_.erase(sock->nsp()->name());
+          self2->done_connecting(sock->nsp()->name());
           self2->send_connect_error(sock->nsp()->name(), *err);
           *run = nullptr;
           return;
@@ -191,7 +202,7 @@ void sio_client::on_connect(sio_packet&& p) {
     }
     if (thrown) {
       report_user_exception(*self->log_, sock->where("connection middleware"), *thrown);
-      self->connecting_.erase(sock->nsp()->name());
+      self->done_connecting(sock->nsp()->name());
       self->send_connect_error(sock->nsp()->name(), connect_error{*thrown, std::nullopt});
       *run = nullptr;
     }

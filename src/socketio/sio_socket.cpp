@@ -28,12 +28,12 @@ std::shared_ptr<sio_socket> sio_socket::create(std::string id, std::shared_ptr<s
 }
 
 json sio_socket::data() const {
-  std::lock_guard lock(data_mutex_);
+  std::lock_guard lock(data_lock_);
   return data_;
 }
 
 void sio_socket::set_data(json v) {
-  std::lock_guard lock(data_mutex_);
+  std::lock_guard lock(data_lock_);
   data_ = std::move(v);
 }
 
@@ -91,27 +91,35 @@ void sio_socket::expect_ack(std::uint64_t id, std::optional<std::chrono::millise
         if (ec) return;
         const auto self = weak.lock();
         if (!self) return;
-        const auto it = self->acks_.find(id);
-        if (it == self->acks_.end()) return;
-        auto callback = std::move(it->second.callback);
-        self->acks_.erase(it);
+        auto timed_out = self->take_ack(id);
+        if (!timed_out) return;
         user_call(
-            *self->log_, [&] { return self->where("ack callback (timed out)"); }, callback,
-            ack_error{make_error_code(error::ack_timeout).message(), 0, 0, {}}, args{});
+            *self->log_, [&] { return self->where("ack callback (timed out)"); },
+            timed_out->callback, ack_error{make_error_code(error::ack_timeout).message(), 0, 0, {}},
+            args{});
       });
     }
   }
-  acks_[id] = std::move(entry);
+  if (!acks_) acks_ = std::make_unique<ack_table>();
+  (*acks_)[id] = std::move(entry);
+}
+
+std::optional<sio_socket::pending_ack> sio_socket::take_ack(std::uint64_t id) {
+  if (!acks_) return std::nullopt;
+  const auto it = acks_->find(id);
+  if (it == acks_->end()) return std::nullopt;
+  std::optional<pending_ack> entry(std::move(it->second));
+  acks_->erase(it);
+  if (acks_->empty()) acks_.reset();
+  return entry;
 }
 
 void sio_socket::dispatch_ack(std::uint64_t id, args values) {
-  const auto it = acks_.find(id);
-  if (it == acks_.end()) return;  // unknown ids are ignored (docs/PROTOCOL.md 2.6)
-  auto entry = std::move(it->second);
-  acks_.erase(it);
-  if (entry.timer) entry.timer->cancel();
+  auto entry = take_ack(id);
+  if (!entry) return;  // unknown ids are ignored (docs/PROTOCOL.md 2.6)
+  if (entry->timer) entry->timer->cancel();
   user_call(
-      *log_, [&] { return where("ack callback"); }, entry.callback, std::nullopt,
+      *log_, [&] { return where("ack callback"); }, entry->callback, std::nullopt,
       std::move(values));
 }
 
@@ -138,10 +146,8 @@ void sio_socket::dispatch_event(args values, std::optional<std::uint64_t> ack_id
 }
 
 void sio_socket::forget_ack(std::uint64_t id) {
-  const auto it = acks_.find(id);
-  if (it == acks_.end()) return;
-  if (it->second.timer) it->second.timer->cancel();
-  acks_.erase(it);
+  const auto entry = take_ack(id);
+  if (entry && entry->timer) entry->timer->cancel();
 }
 
 void sio_socket::run_middlewares(std::size_t index,
@@ -228,14 +234,15 @@ void sio_socket::close(disconnect_reason reason, bool send_disconnect) {
   nsp_->remove_socket(id());
   nsp_->adapter_ptr()->del_all(id());
   if (const auto c = client_.lock()) c->remove_socket(nsp_->name());
-  auto pending = std::move(acks_);
-  acks_.clear();
+  const auto pending = std::move(acks_);
   const std::string disconnected = make_error_code(error::socket_disconnected).message();
-  for (auto& [id, entry] : pending) {
-    if (entry.timer) entry.timer->cancel();
-    user_call(
-        *log_, [&] { return where("ack callback (disconnected)"); }, entry.callback,
-        ack_error{disconnected, 0, 0, {}}, args{});
+  if (pending) {
+    for (auto& [id, entry] : *pending) {
+      if (entry.timer) entry.timer->cancel();
+      user_call(
+          *log_, [&] { return where("ack callback (disconnected)"); }, entry.callback,
+          ack_error{disconnected, 0, 0, {}}, args{});
+    }
   }
   notify(&listeners::disconnect, "disconnect handler");
   handlers.clear();

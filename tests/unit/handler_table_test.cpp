@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "socketio/detail/handler_table.hpp"
@@ -9,6 +10,7 @@
 namespace {
 
 using socketio::detail::handler_table;
+using socketio::detail::intern_event_name;
 
 socketio::socket::event_handler record(std::vector<std::string>& log, std::string tag) {
   return [&log, tag](const socketio::args&, socketio::ack) { log.push_back(tag); };
@@ -75,6 +77,36 @@ TEST(HandlerTable, AHandlerMayChangeTheTableWhileItRuns) {
   run(t, "e");
   run(t, "e");
   EXPECT_EQ(log, (std::vector<std::string>{"first", "second", "later"}));
+}
+
+TEST(HandlerTable, EventNamesAreSharedByEveryTable) {
+  const std::string name = "a-name-longer-than-the-small-string-buffer";
+  const auto& first = intern_event_name(name);
+  EXPECT_EQ(first, name);
+  EXPECT_EQ(&intern_event_name(std::string(name)), &first);
+  EXPECT_NE(&intern_event_name("another-name"), &first);
+}
+
+TEST(HandlerTable, TablesOnSeveralThreadsInternTheSameNames) {
+  constexpr int threads = 4;
+  constexpr int rounds = 200;
+  std::vector<std::thread> workers;
+  std::vector<int> counts(threads, 0);
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([t, &counts] {
+      handler_table table;
+      for (int i = 0; i < rounds; ++i)
+        table.add(
+            "shared-" + std::to_string(i % 7),
+            [&counts, t](const socketio::args&, socketio::ack) { ++counts[t]; }, false);
+      for (const auto& h : table.take("shared-3"))
+        h({}, {});
+    });
+  }
+  for (auto& w : workers)
+    w.join();
+  // i % 7 == 3 for i in [0, 200): 3, 10, ..., 199 -> 29 handlers.
+  EXPECT_EQ(counts, std::vector<int>(threads, 29));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -87,19 +88,28 @@ class ws_frame_parser {
   // Called once the current frame's payload is complete; returns a close code or 0.
   std::uint16_t finish_frame(ws_frame_sink& sink);
 
+  // Payload bytes of the message being assembled and of the current control frame. Only
+  // while a frame or message is unfinished, or during one parse(): an idle connection's
+  // parser holds no buffer (two strings were 64 of its 120 bytes).
+  struct buffers {
+    std::string message;
+    std::string control;
+  };
+  buffers& buf() {
+    if (!buf_) buf_ = std::make_unique<buffers>();
+    return *buf_;
+  }
+
   std::size_t max_message_size_;
-  // Current frame.
-  bool in_frame_ = false;
-  ws_opcode frame_opcode_ = ws_opcode::continuation;
-  bool frame_fin_ = false;
-  std::uint64_t frame_remaining_ = 0;
+  std::uint64_t frame_remaining_ = 0;  // current frame
+  std::unique_ptr<buffers> buf_;
   std::array<std::uint8_t, 4> mask_{};
-  std::size_t mask_offset_ = 0;
-  // Message being assembled (data frames) and control frame payload.
-  bool in_message_ = false;
+  std::uint8_t mask_offset_ = 0;
+  ws_opcode frame_opcode_ = ws_opcode::continuation;
+  bool in_frame_ = false;
+  bool frame_fin_ = false;
+  bool in_message_ = false;  // a data message is being assembled
   bool message_binary_ = false;
-  std::string message_;
-  std::string control_;
   bool closed_ = false;
   // Sticky: once a connection-failing error is found, every later call reports it again.
   std::uint16_t error_ = 0;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/detail/logger.hpp"
+#include "common/detail/spin_lock.hpp"
 #include "engineio/detail/endpoint.hpp"
 #include "engineio/detail/session.hpp"
 #include "socketio/detail/handler_table.hpp"
@@ -224,14 +225,17 @@ class sio_socket : public std::enable_shared_from_this<sio_socket> {
   socketio::handshake handshake_;
   std::shared_ptr<const logger> log_;  // the session's, so it outlives the session
   std::atomic<bool> connected_{false};
-  mutable std::mutex data_mutex_;
+  mutable spin_lock data_lock_;  // held only to copy data_ in or out
   json data_;
   struct pending_ack {
     std::function<void(std::optional<ack_error>, args)> callback;
     std::unique_ptr<boost::asio::steady_timer> timer;
   };
-  std::unordered_map<std::uint64_t, pending_ack> acks_;
-  std::uint64_t next_ack_id_ = 0;
+  using ack_table = std::unordered_map<std::uint64_t, pending_ack>;
+  /// Removes `id`'s entry and frees the table once it is empty. Returns the entry, if any.
+  std::optional<pending_ack> take_ack(std::uint64_t id);
+  // Only while an ack is pending: an empty unordered_map is 56 bytes of every socket.
+  std::unique_ptr<ack_table> acks_;
 };
 
 /// The Socket.IO side of one Engine.IO session: decoder, sockets by namespace, connect timeout.
@@ -269,7 +273,10 @@ class sio_client : public std::enable_shared_from_this<sio_client> {
   // A connection joins few namespaces (usually one): a vector searched by name costs one
   // small allocation where a hash map cost a node and a 13-bucket array (~230 bytes).
   std::vector<std::shared_ptr<sio_socket>> sockets_;
-  std::set<std::string> connecting_;
+  // Namespaces whose CONNECT runs its middleware now; empty (no allocation) almost always.
+  std::vector<std::string> connecting_;
+  bool is_connecting(std::string_view nsp) const;
+  void done_connecting(const std::string& nsp);
   // Only until the first CONNECT (docs/PROTOCOL.md 2.10): a timer is ~110 bytes plus its
   // executor's, which an idle connection should not keep.
   std::unique_ptr<boost::asio::steady_timer> connect_timer_;

@@ -1,7 +1,9 @@
-// A socket's event handlers: one flat vector in registration order, names packed into one
-// string. The obvious map<string, vector<handler>> cost ~2.4 KB per socket for the fixture's
-// 16 handlers (a hash node, a vector and usually a name allocation per event, plus buckets);
-// a socket has few handlers, so a linear scan on dispatch costs less than the hashing did.
+// A socket's event handlers: one flat vector in registration order. The obvious
+// map<string, vector<handler>> cost ~2.4 KB per socket for the fixture's 16 handlers (a hash
+// node, a vector and usually a name allocation per event, plus buckets); a socket has few
+// handlers, so a linear scan on dispatch costs less than the hashing did. Event names are
+// interned process-wide: every socket registers the same few names (server code chooses
+// them), so an entry holds a pointer to the one shared copy instead of its own bytes.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +14,11 @@
 #include "socketio/socket.hpp"
 
 namespace socketio::detail {
+
+/// The process-wide copy of `name`, created on first use and never freed (thread-safe). Only
+/// for names server code registers: the set grows with every distinct name, so names a peer
+/// sends must never be interned.
+const std::string& intern_event_name(std::string_view name);
 
 class handler_table {
  public:
@@ -27,21 +34,15 @@ class handler_table {
  private:
   struct entry {
     socket::event_handler handler;
-    std::uint32_t name_offset;
-    std::uint32_t name_size_once;  // the name's size; the top bit marks a once-handler
-    std::uint32_t name_size() const { return name_size_once & ~once_bit; }
-    bool once() const { return (name_size_once & once_bit) != 0; }
+    std::uintptr_t name_once;  // the interned name's address; the low bit marks a once-handler
+    const std::string& name() const {
+      return *reinterpret_cast<const std::string*>(name_once & ~std::uintptr_t{1});
+    }
+    bool once() const { return (name_once & 1) != 0; }
   };
-  static constexpr std::uint32_t once_bit = 1u << 31;
-  std::string_view name_of(const entry& e) const {
-    return {names_.data() + e.name_offset, e.name_size()};
-  }
-  /// Drops the entries `dead` marks and the name bytes no entry uses any more.
-  template <class Pred>
-  void erase_if(Pred dead);
+  static_assert(alignof(std::string) > 1, "the low bit of a name's address is the once flag");
 
   std::vector<entry> entries_;
-  std::string names_;  // each distinct name once, back to back
 };
 
 }  // namespace socketio::detail
