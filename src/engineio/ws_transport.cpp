@@ -269,8 +269,14 @@ void ws_transport::on_readable(bool parse_tail_first) {
     if (have != 0) std::copy(tail_.begin(), tail_.end(), scratch.begin());
     boost::system::error_code ec;
     std::size_t n = 0;
+    bool drained = false;
     if (round != 0 || !parse_tail_first) {
       n = socket_.read_some(boost::asio::buffer(scratch.data() + have, read_chunk - have), ec);
+      // Less than asked for: the receive queue was empty when the kernel returned, so another
+      // read would only say EAGAIN (one system call per message, for nothing). Waiting instead
+      // is safe: Asio starts every wait with EPOLL_CTL_MOD, and the kernel reports a socket
+      // that became readable in between at once.
+      drained = !ec && n < read_chunk - have;
       if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
         wait_readable();
         return;
@@ -291,6 +297,7 @@ void ws_transport::on_readable(bool parse_tail_first) {
       return;
     }
     tail_.assign(input.substr(result.consumed));
+    if (drained) break;
   }
   wait_readable();
 }
