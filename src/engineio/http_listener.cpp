@@ -2,6 +2,11 @@
 
 #include <boost/asio/strand.hpp>
 
+#include <algorithm>
+#include <cerrno>
+#include <string>
+
+#include "common/detail/logger.hpp"
 #include "engineio/detail/endpoint.hpp"
 #include "engineio/detail/http_connection.hpp"
 #include "engineio/detail/static_files.hpp"
@@ -15,6 +20,7 @@ http_listener::http_listener(boost::asio::any_io_executor executor,
     // (which run on it) never overlap when several threads run the context.
     : executor_(executor),
       acceptor_(boost::asio::make_strand(executor)),
+      backoff_timer_(acceptor_.get_executor()),
       endpoints_(std::move(endpoints)),
       files_(std::move(files)) {}
 
@@ -33,7 +39,12 @@ void http_listener::close() {
   boost::asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
     boost::system::error_code ec;
     self->acceptor_.close(ec);
+    self->backoff_timer_.cancel();
   });
+}
+
+const logger& http_listener::log() const {
+  return endpoints_.empty() ? logger::fallback() : endpoints_.front()->log();
 }
 
 std::shared_ptr<endpoint> http_listener::route(std::string_view path) const {
@@ -54,6 +65,22 @@ std::optional<http_reply> http_listener::file_under_root(std::string_view method
   return files_ ? files_->under_root(method, path) : std::nullopt;
 }
 
+namespace {
+
+// Errors that say the process (or the system) is out of something an accept needs. Retrying
+// at once would fail again at once: at the open-file limit that is a loop burning a whole core
+// until a client leaves.
+bool out_of_resources(const boost::system::error_code& ec) {
+  return ec == boost::asio::error::no_descriptors ||  // EMFILE
+         ec.value() == ENFILE || ec == boost::asio::error::no_buffer_space ||
+         ec == boost::asio::error::no_memory;
+}
+
+constexpr std::chrono::milliseconds first_backoff{10};
+constexpr std::chrono::milliseconds max_backoff{1000};
+
+}  // namespace
+
 void http_listener::accept() {
   acceptor_.async_accept(
       boost::asio::make_strand(executor_),
@@ -61,14 +88,39 @@ void http_listener::accept() {
                                   boost::asio::ip::tcp::socket socket) {
         if (ec == boost::asio::error::operation_aborted || !self->acceptor_.is_open()) return;
         if (!ec) {
+          if (self->backoff_.count() != 0) {
+            self->backoff_ = std::chrono::milliseconds(0);
+            self->log().log(log_level::warning, "accepting connections again");
+          }
           const auto timeout = self->endpoints_.empty()
                                    ? std::chrono::milliseconds(10000)
                                    : self->endpoints_.front()->options().request_timeout;
           serve_http_connection(std::move(socket), self, timeout);
+        } else if (out_of_resources(ec)) {
+          self->back_off(ec);
+          return;
         }
-        // Transient accept errors (EMFILE, ECONNABORTED) must not stop the server.
+        // Other accept errors (a connection reset before it was accepted) concern one client.
         self->accept();
       });
+}
+
+void http_listener::back_off(const boost::system::error_code& ec) {
+  if (backoff_.count() == 0) {
+    // Once per episode, not per retry: the log must not become the next resource to run out.
+    log().log(log_level::warning,
+              "cannot accept connections (" + ec.message() +
+                  "); established connections are served, accepting resumes when "
+                  "resources free up");
+    backoff_ = first_backoff;
+  } else {
+    backoff_ = std::min(backoff_ * 2, max_backoff);
+  }
+  backoff_timer_.expires_after(backoff_);
+  backoff_timer_.async_wait([self = shared_from_this()](boost::system::error_code wait_ec) {
+    if (wait_ec || !self->acceptor_.is_open()) return;
+    self->accept();
+  });
 }
 
 }  // namespace socketio::detail

@@ -24,7 +24,7 @@ export const EIO_PATH = "/engine.io/";
 /** True when the suite runs against the Node reference fixture (REFERENCE=1). */
 export const isReference = process.env.REFERENCE === "1";
 
-function fixtureCommand() {
+export function fixtureCommand() {
   const raw = process.env.FIXTURE_SERVER;
   if (raw && raw.trim() !== "") return raw.trim().split(/\s+/);
   // Default: the Node reference fixture that ships with the suite.

@@ -3,7 +3,11 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +18,8 @@
 namespace socketio::detail {
 
 class endpoint;
+class logger;
+class logger;
 class static_files;
 
 class http_listener : public std::enable_shared_from_this<http_listener> {
@@ -37,9 +43,15 @@ class http_listener : public std::enable_shared_from_this<http_listener> {
 
  private:
   void accept();
+  /// An accept failed for want of a resource (descriptors, memory): wait before the next one.
+  void back_off(const boost::system::error_code& ec);
+  const logger& log() const;
 
   boost::asio::any_io_executor executor_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  // On the acceptor's strand, like every accept completion.
+  boost::asio::steady_timer backoff_timer_;
+  std::chrono::milliseconds backoff_{0};  // 0: accepting normally
   std::vector<std::shared_ptr<endpoint>> endpoints_;
   std::shared_ptr<const static_files> files_;
 };
