@@ -258,7 +258,7 @@ void sio_namespace::deliver_to(std::vector<std::shared_ptr<sio_socket>>& targets
                            [&](const lane_targets& l) { return l.home == home; });
     if (it == lanes.end()) {
       lanes.push_back(lane_targets{home, home->running_here(), {}});
-      lanes.back().targets.reserve(targets.size());
+      if (!lanes.back().here) lanes.back().targets.reserve(targets.size());
       it = std::prev(lanes.end());
     }
     if (it->here) {
