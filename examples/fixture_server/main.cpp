@@ -141,6 +141,10 @@ fixture_options parse(int argc, char** argv) {
       usage("unknown flag " + std::string(flag));
     }
   }
+  if (o.engine.cors.credentials && !o.cors_origin_given) {
+    // Browsers refuse `*` with credentials; the engine refuses the combination too.
+    usage("--cors-credentials needs --cors-origin");
+  }
   if (o.no_cors) {
     if (o.cors_origin_given || o.engine.cors.credentials) {
       usage("--no-cors cannot be combined with --cors-origin or --cors-credentials");

@@ -37,6 +37,8 @@ struct cors_options {
   std::vector<std::string> origins;
   /// Optional predicate instead of the list: the request Origin is echoed when it returns true.
   std::function<bool(std::string_view origin)> allow_origin;
+  /// Access-Control-Allow-Credentials: true. Needs `origins` (without "*") or
+  /// `allow_origin`: the engine refuses credentials with any origin (std::invalid_argument).
   bool credentials = false;
   std::string methods = "GET,HEAD,PUT,PATCH,POST,DELETE";
   /// Empty: echo the preflight's Access-Control-Request-Headers.

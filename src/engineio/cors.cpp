@@ -6,22 +6,18 @@
 
 namespace socketio::detail {
 
-namespace {
-
-bool allows_any(const cors_options& cors) {
+bool cors_allows_any(const cors_options& cors) {
   if (cors.allow_origin) return false;
   return cors.origins.empty() ||
          std::find(cors.origins.begin(), cors.origins.end(), "*") != cors.origins.end();
 }
-
-}  // namespace
 
 header_list cors_headers(const cors_options& cors, const http_exchange& request, bool preflight,
                          const logger& log) {
   header_list h;
   if (!cors.enabled) return h;
   const std::string_view origin = request.header("origin");
-  if (allows_any(cors)) {
+  if (cors_allows_any(cors)) {
     h.emplace_back("Access-Control-Allow-Origin", "*");
   } else if (!cors.allow_origin && cors.origins.size() == 1) {
     // A single fixed origin is always sent, whatever the request's Origin.

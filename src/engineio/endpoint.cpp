@@ -4,6 +4,7 @@
 
 #include <boost/asio/strand.hpp>
 
+#include <stdexcept>
 #include <utility>
 
 #include "common/detail/user_call.hpp"
@@ -116,6 +117,13 @@ endpoint::endpoint(boost::asio::any_io_executor executor, engine_options options
       lanes_(executor_, options_.lanes),
       log_(std::make_shared<const logger>(options_.logger)),
       timers_(std::make_shared<timer_wheel>(executor_)) {
+  // Browsers refuse a credentialed response that allows any origin, and answering each
+  // request's Origin instead would let every site make credentialed requests: a setup mistake,
+  // refused here rather than sent as `*` with `Allow-Credentials: true`.
+  if (options_.cors.enabled && options_.cors.credentials && cors_allows_any(options_.cors)) {
+    throw std::invalid_argument(
+        "cors: credentials need an origin list or an allow_origin predicate, not any origin");
+  }
   // The reference normalises the path to exactly one trailing slash.
   while (!options_.path.empty() && options_.path.back() == '/')
     options_.path.pop_back();

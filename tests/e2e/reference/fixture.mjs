@@ -122,6 +122,9 @@ function parseArgs(argv) {
         usage(`unknown argument ${JSON.stringify(arg)}`);
     }
   }
+  if (opts.corsCredentials && opts.corsOrigins.length === 0) {
+    usage("--cors-credentials needs --cors-origin");
+  }
   if (opts.noCors && (opts.corsOrigins.length > 0 || opts.corsCredentials)) {
     usage("--no-cors cannot be combined with --cors-origin or --cors-credentials");
   }
