@@ -227,11 +227,13 @@ void ws_transport::write_failed() {
 }
 
 void ws_transport::wait_readable() {
-  if (socket_closed_) return;
+  if (socket_closed_ || read_wait_pending_) return;
+  read_wait_pending_ = true;
   // Completes on the lane's strand (see wait_writable).
   socket_.async_wait(boost::asio::ip::tcp::socket::wait_read,
                      boost::asio::bind_executor(lane_->strand(), [self = shared_from_this()](
                                                                      boost::system::error_code ec) {
+                       self->read_wait_pending_ = false;
                        if (ec) {
                          if (!self->socket_closed_) {
                            self->notify_closed(disconnect_reason::transport_error);
@@ -243,8 +245,30 @@ void ws_transport::wait_readable() {
                      }));
 }
 
+void ws_transport::discard_input() {
+  // After a protocol error the close frame is out and the peer may still be sending (a message
+  // over the limit, in fragments): its bytes are read and dropped until it closes or the grace
+  // period ends. Closing with unread data would reset the connection, and the peer could lose
+  // the close frame (seeing 1006 instead of the code).
+  auto& scratch = read_scratch;
+  for (int round = 0; round < 16 && !socket_closed_; ++round) {
+    boost::system::error_code ec;
+    socket_.read_some(boost::asio::buffer(scratch.data(), read_chunk), ec);
+    if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) break;
+    if (ec) {
+      close_socket();
+      return;
+    }
+  }
+  wait_readable();
+}
+
 void ws_transport::on_readable(bool parse_tail_first) {
   auto& scratch = read_scratch;
+  if (read_failed_) {
+    discard_input();
+    return;
+  }
   // Everything these reads cause on this lane (answers, broadcasts to the lane's other
   // sessions) is written once per session, when the reads are handled.
   const cork_scope cork(lane_.get());
@@ -371,11 +395,12 @@ void ws_transport::notify_closed(disconnect_reason reason) {
 void ws_transport::shutdown_after_close_frame() {
   boost::system::error_code ec;
   socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
-  if (parser_.closed() || read_failed_) {
+  if (parser_.closed()) {
     close_socket();
     return;
   }
-  // Wait briefly for the client's close frame or EOF, then drop the connection.
+  // Wait briefly for the client's close frame or EOF (after a protocol error: drop what it
+  // still sends), then drop the connection.
   arm_close_deadline(close_grace);
   wait_readable();
 }

@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import WebSocket from "ws";
 import {
   SEP,
   expectSessionGone,
@@ -12,6 +13,7 @@ import {
   startServer,
   withTimeout,
   wsHandshake,
+  parseOpen,
   wsUrl,
 } from "./helpers.mjs";
 
@@ -119,6 +121,25 @@ describe(`--max-payload ${MAX}`, () => {
       conn.send(Buffer.alloc(MAX + 1, 1));
       const closed = await withTimeout(conn.closed, 3000, "the server to close the WebSocket");
       assert.equal(closed.code, 1009);
+      await expectSessionGone(server, sid);
+    });
+
+    it("a message sent in fragments is refused with 1009 once their total passes maxPayload", async () => {
+      const ws = new WebSocket(wsUrl(server));
+      const closed = new Promise((resolve) => ws.once("close", (code) => resolve(code)));
+      ws.on("error", () => {});
+      const open = await withTimeout(
+        new Promise((resolve) => ws.once("message", (data) => resolve(String(data)))),
+        3000,
+        "the OPEN packet",
+      );
+      const sid = parseOpen(open).sid;
+      // Each fragment is well under the limit; the message they add up to is not, and it never
+      // ends: the server must count the fragments, not wait for the last one.
+      const fragment = "x".repeat(MAX / 10);
+      ws.send("4", { fin: false });
+      for (let i = 0; i < 40 && ws.readyState === WebSocket.OPEN; ++i) ws.send(fragment, { fin: false });
+      assert.equal(await withTimeout(closed, 3000, "the server to close the WebSocket"), 1009);
       await expectSessionGone(server, sid);
     });
 

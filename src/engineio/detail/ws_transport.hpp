@@ -67,6 +67,8 @@ class ws_transport : public std::enable_shared_from_this<ws_transport>, private 
   void write_failed();
   void wait_readable();
   void on_readable(bool parse_tail_first);
+  /// After a protocol error: reads and drops input until the peer closes (or the grace ends).
+  void discard_input();
   void fail(std::uint16_t close_code, disconnect_reason reason);
   void notify_closed(disconnect_reason reason);
   void shutdown_after_close_frame();
@@ -95,6 +97,7 @@ class ws_transport : public std::enable_shared_from_this<ws_transport>, private 
   bool close_frame_sent_ = false;
   bool socket_closed_ = false;
   bool read_failed_ = false;
+  bool read_wait_pending_ = false;
   std::unique_ptr<boost::asio::steady_timer> close_timer_;
 };
 
