@@ -86,7 +86,7 @@ build build/asan -DCMAKE_BUILD_TYPE=Debug -DSOCKETIO_SANITIZE=address,undefined
 # library path the other suites miss); the cluster suite with C++ nodes only and mixed with a
 # Node node (the Node-majority mix runs in the release stage).
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  CLUSTER_MATRIX="cpp,cpp,cpp cpp,node,cpp" \
+  SOCKETIO_SANITIZED=1 CLUSTER_MATRIX="cpp,cpp,cpp cpp,node,cpp" \
   ctest --test-dir build/asan --output-on-failure -j "$jobs" -E '^browser$'
 
 

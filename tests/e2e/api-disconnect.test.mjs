@@ -250,8 +250,15 @@ describe("api: disconnect reasons from the connection", { skip: skipApi }, () =>
 
   test("\"transport error\": a GET overlapping the parked one", async () => {
     const { s, id } = await joined();
+    // The session's own polling loop is issuing its next GET over another connection at the
+    // same moment: whichever of the two the server sees second is refused with 400, and the
+    // one it had parked is answered `1`. Either way the session ends with "transport error".
     const overlapping = await poll(sio, s.sid);
-    assert.equal(overlapping.status, 400, "the overlapping GET is refused");
+    if (overlapping.status === 200) {
+      assert.equal(overlapping.text, "1", "the parked GET is answered 1 when another overlaps it");
+    } else {
+      assert.equal(overlapping.status, 400, "the overlapping GET is refused");
+    }
     assert.equal(await reasonOf(id), "transport error");
   });
 

@@ -38,7 +38,12 @@ function openRaw(port) {
   });
 }
 
-describe("open-file limit", () => {
+// Under ASan/UBSan the sanitizer runtime needs descriptors of its own (UBSan's vptr check
+// probes memory through a pipe): at the limit it reports false errors, so the sanitized CI stage
+// sets SOCKETIO_SANITIZED and this file runs in the release stage only.
+const sanitized = Boolean(process.env.SOCKETIO_SANITIZED);
+
+describe("open-file limit", { skip: sanitized && "the sanitizer runtime needs descriptors" }, () => {
   let server;
   before(async () => {
     // The fixture under `ulimit -n`: the shell lowers the limit, then becomes the server.
