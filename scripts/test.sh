@@ -90,7 +90,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
   ctest --test-dir build/asan --output-on-failure -j "$jobs" -E '^browser$'
 
 
-echo "== ThreadSanitizer: the multi-threaded scenarios (4 I/O threads, emits and engine::socket calls from other threads)"
+echo "== ThreadSanitizer: every multi-threaded e2e file (2-4 I/O threads and lanes, emits and engine::socket calls from other threads)"
 build build/tsan -DCMAKE_BUILD_TYPE=Debug -DSOCKETIO_SANITIZE=thread -DSOCKETIO_BUILD_TESTS=ON \
   --target socketio-fixture-server socketio-api-server
 (cd tests/e2e &&
@@ -98,7 +98,8 @@ build build/tsan -DCMAKE_BUILD_TYPE=Debug -DSOCKETIO_SANITIZE=thread -DSOCKETIO_
   FIXTURE_SERVER="$root/build/tsan/examples/socketio-fixture-server --threads 4" \
   API_SERVER="$root/build/tsan/tests/socketio-api-server" \
   node --test --test-concurrency=1 api-threads.test.mjs api-engine-threads.test.mjs \
-    sio-concurrency.test.mjs sio-rooms.test.mjs)
+    sio-concurrency.test.mjs sio-rooms.test.mjs sio-lanes.test.mjs concurrency.test.mjs \
+    api-attach.test.mjs)
 
 echo "== fuzzing: every network parser, 20 s each (libFuzzer + ASan + UBSan)"
 cmake -S "$root" -B build/fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
