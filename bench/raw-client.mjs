@@ -1,5 +1,6 @@
 // A minimal Socket.IO v5 client over Engine.IO v4 on a plain `ws` WebSocket, shared by the
-// cluster load generator (cluster-load.mjs) and the sanity check (verify.mjs): it costs
+// cluster load generator (cluster-load.mjs), the sanity check (verify.mjs) and the idle
+// connections of the memory measurement (memory/idle-clients.mjs): it costs
 // little per connection and per message, so that the servers, not the generator, are what the
 // cluster benchmark measures.
 //
@@ -10,8 +11,10 @@
 import WebSocket from "ws";
 
 export class RawClient {
-  constructor(port, { onEvent, onRawEvent } = {}) {
+  /** `localAddress`: the source address to connect from (127.0.0.x), or the system's choice. */
+  constructor(port, { onEvent, onRawEvent, localAddress } = {}) {
     this.port = port;
+    this.localAddress = localAddress;
     this.onEvent = onEvent ?? null;
     this.onRawEvent = onRawEvent ?? null;
     this.ws = null;
@@ -29,7 +32,11 @@ export class RawClient {
   connect(timeoutMs = 10000) {
     return new Promise((resolve, reject) => {
       const url = `ws://127.0.0.1:${this.port}/socket.io/?EIO=4&transport=websocket`;
-      const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true });
+      const ws = new WebSocket(url, {
+        perMessageDeflate: false,
+        skipUTF8Validation: true,
+        ...(this.localAddress ? { localAddress: this.localAddress } : {}),
+      });
       this.ws = ws;
       let settled = false;
       const done = (err) => {

@@ -10,55 +10,19 @@
 //        `count` of the open connections each send `echo` with an ack; answers {ok, failed}
 //   {cmd: "close"}  closes every connection and exits
 //
-// The client is deliberately minimal (Engine.IO OPEN -> `40` -> `40{"sid"..}`, ping -> pong,
-// acks): it costs the generator little per connection. Every wait is bounded by timeoutMs.
+// The connections are bench/raw-client.mjs's RawClient (Engine.IO OPEN -> `40` -> `40{"sid"..}`,
+// ping -> pong, acks): it costs the generator little per connection. Every wait is bounded by
+// timeoutMs.
 
 import process from "node:process";
-import WebSocket from "ws";
+import { RawClient } from "../raw-client.mjs";
 
 const conns = [];
 
-function openOne(port, source, timeoutMs) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`, {
-      perMessageDeflate: false,
-      skipUTF8Validation: true,
-      localAddress: source,
-    });
-    const conn = { ws, acks: new Map(), nextAck: 0 };
-    let settled = false;
-    const done = (err) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (err) {
-        ws.terminate();
-        reject(err);
-      } else {
-        resolve(conn);
-      }
-    };
-    const timer = setTimeout(() => done(new Error("connect timeout")), timeoutMs);
-    ws.on("message", (data) => {
-      const s = data.toString();
-      if (s === "2") {
-        ws.send("3");
-      } else if (s.startsWith("0")) {
-        ws.send("40");
-      } else if (s.startsWith("40")) {
-        done(null);
-      } else if (s.startsWith("43")) {
-        const m = /^43(\d+)/.exec(s);
-        const cb = m && conn.acks.get(Number(m[1]));
-        if (cb) {
-          conn.acks.delete(Number(m[1]));
-          cb(s);
-        }
-      }
-    });
-    ws.on("error", (e) => done(e));
-    ws.on("close", () => done(new Error("closed before CONNECT")));
-  });
+async function openOne(port, source) {
+  const c = new RawClient(port, { localAddress: source });
+  await c.connect(10000);
+  return c;
 }
 
 async function open({ port, count, sources, concurrency, timeoutMs }) {
@@ -71,7 +35,7 @@ async function open({ port, count, sources, concurrency, timeoutMs }) {
     while (next < count && Date.now() < deadline) {
       const i = next++;
       try {
-        conns.push(await openOne(port, sources[(conns.length + i) % sources.length], 10000));
+        conns.push(await openOne(port, sources[(conns.length + i) % sources.length]));
         opened++;
       } catch (e) {
         failed++;
@@ -87,13 +51,17 @@ async function echo({ count, timeoutMs }) {
   const picked = conns.slice(0, Math.min(count, conns.length));
   const one = (c, i) =>
     new Promise((resolve) => {
-      const id = c.nextAck++;
       const timer = setTimeout(() => resolve(false), timeoutMs);
-      c.acks.set(id, (s) => {
-        clearTimeout(timer);
-        resolve(s === `43${id}["alive",${i}]`);
-      });
-      c.ws.send(`42${id}["echo","alive",${i}]`);
+      c.emitWithAck("echo", "alive", i).then(
+        (args) => {
+          clearTimeout(timer);
+          resolve(JSON.stringify(args) === JSON.stringify(["alive", i]));
+        },
+        () => {
+          clearTimeout(timer);
+          resolve(false);
+        },
+      );
     });
   const results = await Promise.all(picked.map(one));
   const ok = results.filter(Boolean).length;
@@ -106,7 +74,7 @@ process.on("message", async (msg) => {
   } else if (msg.cmd === "echo") {
     process.send({ reply: "echo", ...(await echo(msg)) });
   } else if (msg.cmd === "close") {
-    for (const c of conns) c.ws.terminate();
+    for (const c of conns) c.close();
     process.exit(0);
   }
 });
