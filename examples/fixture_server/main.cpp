@@ -33,6 +33,7 @@ struct fixture_options {
   std::string redis_url;  // empty: a single node
   socketio::redis::adapter_mode redis_mode = socketio::redis::adapter_mode::classic;
   socketio::static_files_options static_files;
+  socketio::event_rate_limit_options event_rate_limit;
 };
 
 [[noreturn]] void usage(std::string_view problem) {
@@ -44,7 +45,10 @@ struct fixture_options {
                "  [--no-cors] [--cors-credentials] [--deny-param NAME]\n"
                "  [--initial-header 'Name: value']... [--redis URL]\n"
                "  [--redis-mode classic|sharded] [--static-root DIR]\n"
-               "  [--static-file /url/path=FILE]...\n";
+               "  [--static-file /url/path=FILE]...\n"
+               "  [--event-rate N[,BURST]] [--event-rate-action drop|disconnect]\n"
+               "  [--packet-rate N[,BURST]] [--ws-ping-rate N[,BURST]] [--bind-session-address]\n"
+               "  [--cors-origin-suffix SUFFIX] [--log-level debug|info|warning|error|off]\n";
   std::exit(2);
 }
 
@@ -55,6 +59,26 @@ unsigned long long number(std::string_view flag, std::string_view text) {
     usage(std::string(flag) + " needs a non-negative integer");
   }
   return value;
+}
+
+// "N" or "N,BURST" (a rate_limit; "0" turns the limit off).
+socketio::rate_limit rate(std::string_view flag, std::string_view text) {
+  const auto comma = text.find(',');
+  socketio::rate_limit r;
+  r.per_second = static_cast<double>(number(flag, text.substr(0, comma)));
+  if (comma != std::string_view::npos) {
+    r.burst = static_cast<double>(number(flag, text.substr(comma + 1)));
+  }
+  return r;
+}
+
+socketio::log_level log_level_named(std::string_view name) {
+  if (name == "debug") return socketio::log_level::debug;
+  if (name == "info") return socketio::log_level::info;
+  if (name == "warning") return socketio::log_level::warning;
+  if (name == "error") return socketio::log_level::error;
+  if (name == "off") return socketio::log_level::off;
+  usage("unknown log level " + std::string(name));
 }
 
 fixture_options parse(int argc, char** argv) {
@@ -110,6 +134,31 @@ fixture_options parse(int argc, char** argv) {
       o.engine.cors.credentials = true;
     } else if (flag == "--deny-param") {
       o.deny_param = value();
+    } else if (flag == "--event-rate") {
+      const auto r = rate(flag, value());
+      o.event_rate_limit.per_second = r.per_second;
+      o.event_rate_limit.burst = r.burst;
+    } else if (flag == "--event-rate-action") {
+      const std::string_view action = value();
+      if (action == "drop") {
+        o.event_rate_limit.action = socketio::rate_limit_action::drop;
+      } else if (action == "disconnect") {
+        o.event_rate_limit.action = socketio::rate_limit_action::disconnect;
+      } else {
+        usage("--event-rate-action is drop or disconnect");
+      }
+    } else if (flag == "--packet-rate") {
+      o.engine.packet_rate = rate(flag, value());
+    } else if (flag == "--ws-ping-rate") {
+      o.engine.websocket_pings = rate(flag, value());
+    } else if (flag == "--bind-session-address") {
+      o.engine.bind_session_to_address = true;
+    } else if (flag == "--cors-origin-suffix") {
+      o.engine.cors.allow_origin = [suffix = std::string(value())](std::string_view origin) {
+        return origin.ends_with(suffix);
+      };
+    } else if (flag == "--log-level") {
+      o.engine.logger.level = log_level_named(value());
     } else if (flag == "--redis") {
       o.redis_url = value();
     } else if (flag == "--redis-mode") {
@@ -144,6 +193,10 @@ fixture_options parse(int argc, char** argv) {
   if (o.engine.cors.credentials && !o.cors_origin_given) {
     // Browsers refuse `*` with credentials; the engine refuses the combination too.
     usage("--cors-credentials needs --cors-origin");
+  }
+  if (o.engine.cors.allow_origin) {
+    if (o.cors_origin_given) usage("--cors-origin-suffix cannot be combined with --cors-origin");
+    o.engine.cors.origins.clear();
   }
   if (o.no_cors) {
     if (o.cors_origin_given || o.engine.cors.credentials) {
@@ -183,6 +236,19 @@ void install_socketio_handlers(socketio::server& io) {
     });
   });
   io.of("/custom").on_connection(send_auth);
+}
+
+// With --event-rate (docs/FIXTURE.md, extensions): the client hears of each event the limit
+// refused, and the "watchers" room of every disconnect's reason.
+void install_rate_limit_handlers(socketio::server& io) {
+  io.on_connection([&io](socketio::socket s) {
+    s.on_rate_limited([s](const std::string& event, std::uint64_t dropped) {
+      s.emit("rate-limited", event, dropped, s.rate_limited_count());
+    });
+    s.on_disconnect([&io, id = s.id()](const std::string& reason) {
+      io.to("watchers").emit("disconnected", id, reason);
+    });
+  });
 }
 
 // --- cluster operations on "/" (FIXTURE.md), as the Node reference fixture does them ---
@@ -356,8 +422,10 @@ int main(int argc, char** argv) {
     }
   }
   sio_options.static_files = options.static_files;
+  sio_options.event_rate_limit = options.event_rate_limit;
   socketio::server io(ioc, sio_options);
   install_socketio_handlers(io);
+  if (options.event_rate_limit.limit().enabled()) install_rate_limit_handlers(io);
   const auto port_seen = std::make_shared<std::atomic<std::uint16_t>>(0);
   install_cluster_handlers(io, !options.redis_url.empty(), port_seen);
   io.also_serve(engine);

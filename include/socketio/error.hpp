@@ -46,7 +46,8 @@ inline boost::system::error_code make_error_code(error e) noexcept {
 }
 
 /// Why a socket or an Engine.IO session closed. to_string() gives the reason strings of
-/// docs/PROTOCOL.md 2.9, which is what disconnect/disconnecting and close handlers receive.
+/// docs/PROTOCOL.md 2.9 (and the library's own "rate limit exceeded"), which is what
+/// disconnect/disconnecting and close handlers receive.
 enum class disconnect_reason {
   transport_close,              ///< "transport close": the client closed the transport
   transport_error,              ///< "transport error": overlap, abort, WebSocket error, ...
@@ -57,6 +58,10 @@ enum class disconnect_reason {
   server_namespace_disconnect,  ///< "server namespace disconnect": socket.disconnect()
   client_namespace_disconnect,  ///< "client namespace disconnect": the client sent `41`
   server_shutting_down,         ///< "server shutting down": server::close()
+  /// "rate limit exceeded" (not in Node): the client went over a rate limit whose action is
+  /// to disconnect (server_options::event_rate_limit, engine_options::packet_rate, the
+  /// WebSocket ping limit).
+  rate_limit_exceeded,
 };
 
 /// The exact wire string of a reason (static storage).

@@ -30,6 +30,19 @@ struct request_info {
   const std::string* query_param(std::string_view name) const;
 };
 
+/// A token bucket: `per_second` tokens are added each second, at most `burst` are saved up, and
+/// each counted item takes one (a peer that was quiet may send `burst` at once, then
+/// `per_second` a second). `per_second` 0 turns the limit off. Invalid values (negative, not a
+/// number, or a burst below 1 with the limit on) are refused with std::invalid_argument when
+/// the server is constructed.
+struct rate_limit {
+  double per_second = 0;
+  /// 0: one second's worth (`per_second`, at least 1).
+  double burst = 0;
+
+  bool enabled() const { return per_second > 0; }
+};
+
 /// Cross-origin resource sharing. Off by default: no Access-Control-* headers at all.
 struct cors_options {
   bool enabled = false;
@@ -37,6 +50,13 @@ struct cors_options {
   std::vector<std::string> origins;
   /// Optional predicate instead of the list: the request Origin is echoed when it returns true.
   std::function<bool(std::string_view origin)> allow_origin;
+  /// With `enabled` and an allow-list (`origins` without "*", or `allow_origin`), a WebSocket
+  /// upgrade whose Origin header is not allowed is refused with 403 before the 101 (not in
+  /// Node, whose engine leaves this to `allowRequest`). Browsers send Origin on every
+  /// WebSocket and CORS does not protect WebSockets, so without this any page could open one
+  /// with the user's cookies. An upgrade without Origin (a non-browser client, which can
+  /// set any header it likes anyway) is allowed.
+  bool check_websocket_origin = true;
   /// Access-Control-Allow-Credentials: true. Needs `origins` (without "*") or
   /// `allow_origin`: the engine refuses credentials with any origin (std::invalid_argument).
   bool credentials = false;
@@ -94,6 +114,25 @@ struct engine_options {
   /// executor hop, and their output is corked (one write per session per read handled). Use
   /// the number of threads that run the io_context; 0 (default): one per hardware thread.
   std::size_t lanes = 0;
+  /// WebSocket ping frames (RFC 6455 opcode 0x9) a peer may send. Each is answered with a pong,
+  /// so a flood costs the server a write per ping; over the limit the connection is closed
+  /// with 1008 (policy violation). Browsers and the Socket.IO/Engine.IO clients never send
+  /// pings (Engine.IO's heartbeat is a packet the server sends); not in Node.
+  rate_limit websocket_pings{.per_second = 10, .burst = 20};
+  /// Engine.IO packets a client may send on one session (every type: messages, pongs, noops;
+  /// both transports). Over the limit the session closes with "rate limit exceeded" (on
+  /// WebSocket a close frame with 1008). Off by default (Node has no such limit): a
+  /// Socket.IO application limits events per socket with server_options::event_rate_limit,
+  /// and this is the cap on everything else (packets of no namespace, CONNECT floods, raw
+  /// Engine.IO messages). Engine.IO pings from the client are not counted: the first one
+  /// closes the session ("invalid heartbeat direction", as in Node).
+  rate_limit packet_rate;
+  /// Binds each session to the remote address of its handshake: a polling request or
+  /// WebSocket upgrade for its sid from another address gets the "Session ID unknown" error
+  /// (400, code 1), as for a sid that does not exist, and the session is not affected. Off by
+  /// default (not in Node): behind a proxy or with clients that change address (mobile
+  /// networks, several egress addresses) the address is not stable.
+  bool bind_session_to_address = false;
   /// The library's log (the Socket.IO server uses its engine's).
   logger_options logger;
 };

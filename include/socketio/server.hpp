@@ -19,6 +19,28 @@ namespace detail {
 class sio_server;
 }
 
+/// What a socket does with an event over server_options::event_rate_limit.
+enum class rate_limit_action {
+  /// The event is dropped (no handler, middleware or catch-all listener sees it; no ack is
+  /// sent); the socket's on_rate_limited handlers are told and its count goes up.
+  drop,
+  /// The socket is told (on_rate_limited), then disconnected: the client gets a DISCONNECT
+  /// (it sees "io server disconnect") and the server's handlers "rate limit exceeded".
+  disconnect,
+};
+
+/// A per-socket limit on the events its client sends (EVENT and BINARY_EVENT packets).
+/// Acks are not counted: they answer the server's own requests, and an ack for an unknown id
+/// costs one lookup (engine_options::packet_rate caps every packet of a connection).
+struct event_rate_limit_options {
+  /// As rate_limit: events added per second (0: off) and the most saved up (0: one second's).
+  double per_second = 0;
+  double burst = 0;
+  rate_limit_action action = rate_limit_action::drop;
+
+  rate_limit limit() const { return {per_second, burst}; }
+};
+
 struct server_options {
   /// Engine.IO options; path defaults to "/socket.io/" here.
   engine_options engine = [] {
@@ -35,6 +57,9 @@ struct server_options {
   /// Files served beside Socket.IO on the same port (not in Node, whose http server is the
   /// host's). Off by default: other paths get 404.
   static_files_options static_files;
+  /// Events per second each socket may receive from its client (a token bucket per socket).
+  /// Off by default (as in Node, which has no such limit).
+  event_rate_limit_options event_rate_limit;
 };
 
 /// Safe from any thread. The host runs the executor's context (on one thread or many).

@@ -33,6 +33,9 @@ class socket {
   using packet_middleware = std::function<void(
       const std::string& event, args&, std::function<void(std::optional<std::string>)> next)>;
   using ack_callback = std::function<void(std::optional<ack_error>, args)>;
+  /// The event's name (its first argument as text) and how many events this socket has dropped
+  /// so far, this one included.
+  using rate_limited_handler = std::function<void(const std::string& event, std::uint64_t dropped)>;
 
   socket() = default;
 
@@ -60,6 +63,13 @@ class socket {
   void on_disconnect(reason_handler handler) const;
   /// Errors from per-packet middleware.
   void on_error(std::function<void(const std::string&)> handler) const;
+  /// Called for each event from the client over server_options::event_rate_limit, before it is
+  /// dropped (or, with rate_limit_action::disconnect, before the socket disconnects with
+  /// "rate limit exceeded"). Not in Node, which has no such limit.
+  void on_rate_limited(rate_limited_handler handler) const;
+  /// Events from the client this socket refused under server_options::event_rate_limit so
+  /// far; 0 without a limit or once the socket is gone.
+  std::uint64_t rate_limited_count() const;
 
   /// Emits to this client. Throws std::invalid_argument for reserved names (docs/PROTOCOL.md 2.8).
   template <class... T>

@@ -65,8 +65,8 @@ class category final : public boost::system::error_category {
 };
 #pragma GCC diagnostic pop
 
-// Indexed by disconnect_reason; docs/PROTOCOL.md 2.9.
-constexpr std::array<std::string_view, 9> reason_strings{
+// Indexed by disconnect_reason; docs/PROTOCOL.md 2.9, then the library's own.
+constexpr std::array<std::string_view, 10> reason_strings{
     "transport close",
     "transport error",
     "ping timeout",
@@ -76,6 +76,7 @@ constexpr std::array<std::string_view, 9> reason_strings{
     "server namespace disconnect",
     "client namespace disconnect",
     "server shutting down",
+    "rate limit exceeded",
 };
 
 }  // namespace

@@ -7,8 +7,10 @@
 #include <stdexcept>
 #include <utility>
 
+#include "common/detail/token_bucket.hpp"
 #include "common/detail/user_call.hpp"
 #include "engineio/detail/cors.hpp"
+#include "engineio/detail/origin_check.hpp"
 #include "engineio/detail/random_id.hpp"
 #include "engineio/detail/url_query.hpp"
 #include "engineio/detail/ws_frame.hpp"
@@ -124,6 +126,8 @@ endpoint::endpoint(boost::asio::any_io_executor executor, engine_options options
     throw std::invalid_argument(
         "cors: credentials need an origin list or an allow_origin predicate, not any origin");
   }
+  token_bucket::validate(options_.websocket_pings, "websocket_pings");
+  token_bucket::validate(options_.packet_rate, "packet_rate");
   // The reference normalises the path to exactly one trailing slash.
   while (!options_.path.empty() && options_.path.back() == '/')
     options_.path.pop_back();
@@ -162,10 +166,10 @@ session_limits endpoint::limits() const {
 }
 
 void endpoint::refuse_upgrade(const std::shared_ptr<http_exchange>& exchange,
-                              std::string_view message) {
+                              std::string_view message, unsigned status) {
   // docs/PROTOCOL.md 1.5: a refused upgrade is a raw HTTP 400 with the message as text/html.
   http_reply r;
-  r.status = 400;
+  r.status = status;
   r.content_type = "text/html";
   r.body = std::string(message);
   r.close_connection = true;
@@ -190,6 +194,12 @@ void endpoint::handle(const std::shared_ptr<http_exchange>& exchange) {
       transport != nullptr && ((*transport == "polling" && options_.allow_polling) ||
                                (*transport == "websocket" && options_.allow_websocket));
   auto refuse = [&](int code, std::string message = {}) {
+    // Names the refusal, never the request's URL, headers or the allow_request text: they may
+    // carry tokens (docs/architecture.md, "Security and limits").
+    if (log_->enabled(log_level::debug)) {
+      log_->log(log_level::debug, std::string(upgrade ? "WebSocket upgrade" : method) +
+                                      " refused: " + std::string(error_message(code)));
+    }
     if (upgrade) {
       refuse_upgrade(exchange, message.empty() ? error_message(code) : std::string_view(message));
     } else {
@@ -200,12 +210,23 @@ void endpoint::handle(const std::shared_ptr<http_exchange>& exchange) {
   if (exchange->has_header("origin") && has_illegal_header_chars(exchange->header("origin"))) {
     return refuse(3);
   }
+  if (upgrade && !websocket_origin_allowed(options_.cors, *exchange, *log_)) {
+    log_->log(log_level::debug, "WebSocket upgrade refused: Origin not allowed");
+    return refuse_upgrade(exchange, "Origin not allowed", 403);
+  }
   const std::string* eio = find_param(query, "EIO");
   const bool eio4 = eio != nullptr && *eio == "4";
 
   if (const std::string* sid = find_param(query, "sid")) {
     auto s = find(*sid);
     if (!s) return refuse(1);
+    // A session bound to its handshake's address answers other addresses as if it did not
+    // exist: the request learns nothing and the session is untouched.
+    if (options_.bind_session_to_address &&
+        s->request().remote_address != exchange->remote_address()) {
+      log_->log(log_level::debug, "request for a session from another address refused");
+      return refuse(1);
+    }
     const auto current =
         s->current_transport() == transport_type::polling ? "polling" : "websocket";
     if (!upgrade && *transport != current) return refuse(3);
@@ -230,6 +251,7 @@ void endpoint::handle(const std::shared_ptr<http_exchange>& exchange) {
     auto denial = user_call(*log_, "allow_request", options_.allow_request, std::as_const(request))
                       .value_or(std::string(error_message(4)));
     if (denial) {
+      log_->log(log_level::debug, "handshake refused by allow_request");
       return upgrade ? refuse_upgrade(exchange, *denial)
                      : exchange->reply(error_reply(4, std::move(*denial)));
     }
@@ -248,6 +270,7 @@ void endpoint::serve_existing(const std::shared_ptr<http_exchange>& exchange,
     auto socket = exchange->take_socket(leftover);
     auto ws = std::make_shared<ws_transport>(std::move(socket), s->home(), options_.max_payload,
                                              std::move(leftover));
+    ws->limit_pings(options_.websocket_pings);
     s->probe(std::move(ws), std::move(response));
     return;
   }
@@ -353,6 +376,7 @@ void endpoint::handshake(const std::shared_ptr<http_exchange>& exchange, bool we
     auto socket = exchange->take_socket(leftover);
     auto ws = std::make_shared<ws_transport>(std::move(socket), s->home(), options_.max_payload,
                                              std::move(leftover));
+    ws->limit_pings(options_.websocket_pings);
     s->start_websocket(std::move(ws), std::move(response),
                        make_message(packet_type::open, false, open_json), std::move(on_open));
     return;

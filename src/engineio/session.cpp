@@ -250,6 +250,10 @@ void session::deliver(packet&& p) {
 
 void session::closed(disconnect_reason reason) {
   if (auto ep = owner_.lock()) ep->remove_session(id_);
+  // The reason only: the id would let a reader of the log take over a polling session.
+  if (log_->enabled(log_level::debug)) {
+    log_->log(log_level::debug, "session closed: " + std::string(to_string(reason)));
+  }
   if (parked_get_) {
     // A parked GET never answered by the state machine (its connection stays usable).
     respond_poll("1");

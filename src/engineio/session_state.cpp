@@ -189,7 +189,19 @@ void session_state::on_poll_body(std::string_view body) {
   if (!decoded.valid) terminate(disconnect_reason::parse_error, "1");
 }
 
+bool session_state::admit_packet() {
+  if (!limits_.packet_rate.enabled()) return true;
+  const auto now = host_.steady_now();
+  if (!incoming_) incoming_ = std::make_unique<token_bucket>(limits_.packet_rate, now);
+  return incoming_->try_take(now);
+}
+
 void session_state::handle_packet(packet&& p) {
+  // Engine.IO pings from the client are not counted: the first one closes the session below.
+  if (p.type != packet_type::ping && !admit_packet()) {
+    terminate(disconnect_reason::rate_limit_exceeded, "1");
+    return;
+  }
   switch (p.type) {
     case packet_type::message:
       host_.deliver(std::move(p));

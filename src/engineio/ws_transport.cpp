@@ -344,7 +344,20 @@ void ws_transport::on_ws_message(bool binary, std::string&& payload) {
   owner->on_ws_packet(*this, std::move(*decoded));
 }
 
+void ws_transport::limit_pings(const rate_limit& limit) {
+  ping_bucket_ = token_bucket(limit, std::chrono::steady_clock::now());
+}
+
 void ws_transport::on_ws_ping(std::string_view payload) {
+  // After a failure the parser may still hand over the rest of the read: nothing more is
+  // answered (a close frame is already queued).
+  if (read_failed_ || close_frame_sent_) return;
+  if (ping_bucket_.limited() && !ping_bucket_.try_take(std::chrono::steady_clock::now())) {
+    // Every ping costs a pong write: a peer over its rate is refused (RFC 6455 7.4.1, 1008).
+    read_failed_ = true;
+    fail(ws_close_code::policy_violation, disconnect_reason::rate_limit_exceeded);
+    return;
+  }
   std::string frame(make_ws_frame_header(ws_opcode::pong, payload.size()).view());
   frame.append(payload);
   write_raw(std::move(frame));

@@ -106,6 +106,15 @@ void socket::on_disconnect(reason_handler handler) const {
 void socket::on_error(std::function<void(const std::string&)> handler) const {
   with(ref_, [handler = std::move(handler)](sio_socket& s) { s.more_listeners().error = handler; });
 }
+void socket::on_rate_limited(rate_limited_handler handler) const {
+  with(ref_, [handler = std::move(handler)](sio_socket& s) {
+    s.more_listeners().rate_limited.push_back(handler);
+  });
+}
+std::uint64_t socket::rate_limited_count() const {
+  const auto s = impl_of(ref_);
+  return s ? s->rate_limited_count() : 0;
+}
 
 bool socket::emit_args(std::string_view event, args values) const {
   detail::check_event_name(event);

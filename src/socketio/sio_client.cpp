@@ -76,7 +76,11 @@ void sio_client::on_message(bool binary, std::string_view data) {
   if (closed_) return;
   sio_packet p;
   const auto r = binary ? decoder_.feed_binary(data, p) : decoder_.feed_text(data, p);
-  if (r == sio_decoder::result::error) return fatal();
+  if (r == sio_decoder::result::error) {
+    // Never the packet itself: it may hold auth or event payloads.
+    log_->log(log_level::debug, "malformed Socket.IO packet, closing the connection");
+    return fatal();
+  }
   if (r == sio_decoder::result::need_more) return;
   on_packet(std::move(p));
 }
@@ -92,7 +96,8 @@ void sio_client::on_packet(sio_packet&& p) {
       return;
     case sio_packet_type::event:
     case sio_packet_type::binary_event: {
-      if (p.data.is_discarded()) return;  // a bare `2` does nothing (reference quirk)
+      if (p.data.is_discarded()) return;         // a bare `2` does nothing (reference quirk)
+      if (!socket->admit_event(p.data)) return;  // server_options::event_rate_limit
       args values;
       values.reserve(p.data.size());
       for (auto& v : p.data)
@@ -131,6 +136,7 @@ void sio_client::on_connect(sio_packet&& p) {
   if (!server) return;
   const auto nsp = server->lookup(p.nsp, auth);
   if (!nsp) {
+    log_->log(log_level::debug, "CONNECT to an unknown namespace refused");
     send_connect_error(
         p.nsp, connect_error{make_error_code(error::invalid_namespace).message(), std::nullopt});
     return;
@@ -141,6 +147,7 @@ void sio_client::on_connect(sio_packet&& p) {
   hs.request = s->request_ptr();
   hs.auth = std::move(auth);
   auto sock = sio_socket::create(make_random_id(), nsp, weak_from_this(), session_, std::move(hs));
+  sock->limit_events(server->options().event_rate_limit);
   connecting_.push_back(p.nsp);
   auto middlewares = std::make_shared<std::vector<connect_middleware>>(nsp->middlewares());
   auto run = std::make_shared<std::function<void(std::size_t)>>();
@@ -182,6 +189,8 @@ void sio_client::on_connect(sio_packet&& p) {
       s2->run_on_strand([self2, index, run, sock, err = std::move(err)] {
         if (!*run) return;
         if (err) {
+          // The refusal's message and data are the application's, and may quote the auth.
+          self2->log_->log(log_level::debug, sock->where("connection refused by middleware"));
           self2->done_connecting(sock->nsp()->name());
           self2->send_connect_error(sock->nsp()->name(), *err);
           *run = nullptr;

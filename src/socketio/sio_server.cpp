@@ -10,7 +10,9 @@
 namespace socketio::detail {
 
 sio_server::sio_server(boost::asio::any_io_executor executor, server_options options)
-    : executor_(std::move(executor)), options_(std::move(options)) {}
+    : executor_(std::move(executor)), options_(std::move(options)) {
+  token_bucket::validate(options_.event_rate_limit.limit(), "event_rate_limit");
+}
 
 bool sio_server::on_io_thread() const {
   using io_executor = boost::asio::io_context::executor_type;

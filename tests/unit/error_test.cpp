@@ -51,6 +51,7 @@ TEST(disconnect_reason, wire_strings_round_trip) {
       {disconnect_reason::server_namespace_disconnect, "server namespace disconnect"},
       {disconnect_reason::client_namespace_disconnect, "client namespace disconnect"},
       {disconnect_reason::server_shutting_down, "server shutting down"},
+      {disconnect_reason::rate_limit_exceeded, "rate limit exceeded"},
   };
   for (const auto& [reason, text] : table) {
     EXPECT_EQ(socketio::to_string(reason), text);

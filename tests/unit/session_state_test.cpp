@@ -254,6 +254,9 @@ class fake_host final : public session_host {
     record("closed " + std::string(to_string(reason)));
     closed_reasons.emplace_back(to_string(reason));
   }
+  std::chrono::steady_clock::time_point steady_now() const override {
+    return std::chrono::steady_clock::time_point(now);
+  }
 
  private:
   void record(std::string what) { events.push_back(event{now, std::move(what)}); }
@@ -1478,6 +1481,59 @@ TEST(SessionLimits, TakeDefaultsAndValuesFromEngineOptions) {
   EXPECT_EQ(l.upgrade_timeout, ms(3));
   EXPECT_EQ(l.max_queued_packets, 4u);
   EXPECT_EQ(l.max_queued_bytes, 5u);
+}
+
+// =========================================================================================
+// Incoming packet rate (engine_options::packet_rate)
+// =========================================================================================
+
+session_limits rate_limited(double per_second, double burst) {
+  session_limits limits = test_limits();
+  limits.packet_rate = socketio::rate_limit{.per_second = per_second, .burst = burst};
+  return limits;
+}
+
+TEST_F(SessionState, PacketRateOverTheBurstClosesPolling) {
+  make_polling(rate_limited(10, 3));
+  state().start();
+  ASSERT_TRUE(get());
+  host.clear_log();
+  post(payload({"4a", "4b", "6", "4c", "4d"}));
+  // The noop counts too: the fourth packet is one too many.
+  EXPECT_EQ(host.io_log(),
+            (strings{"deliver 4a", "deliver 4b", "respond 1", "closed rate limit exceeded"}));
+  EXPECT_EQ(state().current_phase(), phase::closed);
+}
+
+TEST_F(SessionState, PacketRateRefillsWithTime) {
+  make_websocket(rate_limited(10, 2));
+  state().start();
+  ws_packet(packet_type::message, "a");
+  ws_packet(packet_type::message, "b");
+  host.advance(100);  // one more token
+  ws_packet(packet_type::message, "c");
+  EXPECT_EQ(state().current_phase(), phase::open);
+  ws_packet(packet_type::message, "d");
+  EXPECT_EQ(host.io_log(), (strings{"deliver 4a", "deliver 4b", "deliver 4c", "close_websocket",
+                                    "closed rate limit exceeded"}));
+}
+
+TEST_F(SessionState, PacketRateAtTheRateNeverCloses) {
+  make_websocket(rate_limited(10, 1));
+  for (int i = 0; i < 50; ++i) {
+    ws_packet(packet_type::message, std::to_string(i));
+    host.advance(100);
+    ASSERT_EQ(state().current_phase(), phase::open) << "packet " << i;
+  }
+  EXPECT_EQ(host.delivered.size(), 50u);
+}
+
+TEST_F(SessionState, NoPacketRateByDefault) {
+  make_websocket();
+  for (int i = 0; i < 10'000; ++i)
+    ws_packet(packet_type::message, "x");
+  EXPECT_EQ(state().current_phase(), phase::open);
+  EXPECT_EQ(host.delivered.size(), 10'000u);
 }
 
 }  // namespace

@@ -56,7 +56,8 @@ class endpoint : public std::enable_shared_from_this<endpoint> {
  private:
   void handshake(const std::shared_ptr<http_exchange>& exchange, bool websocket,
                  request_info request);
-  void refuse_upgrade(const std::shared_ptr<http_exchange>& exchange, std::string_view message);
+  void refuse_upgrade(const std::shared_ptr<http_exchange>& exchange, std::string_view message,
+                      unsigned status = 400);
   void serve_existing(const std::shared_ptr<http_exchange>& exchange,
                       const std::shared_ptr<session>& s, bool upgrade);
   std::string open_packet_json(const std::string& sid, bool websocket) const;

@@ -5,11 +5,13 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/detail/token_bucket.hpp"
 #include "engineio/detail/message.hpp"
 #include "engineio/detail/packet.hpp"
 #include "socketio/error.hpp"
@@ -49,6 +51,10 @@ class session_host {
   virtual void deliver(packet&& p) = 0;
   /// The session is over; forget its id.
   virtual void closed(disconnect_reason reason) = 0;
+  /// The time rate limits are measured against (a fake clock in tests).
+  virtual std::chrono::steady_clock::time_point steady_now() const {
+    return std::chrono::steady_clock::now();
+  }
 };
 
 /// The engine options a session needs. The defaults are engine_options' own, so each default
@@ -60,13 +66,15 @@ struct session_limits {
         ping_timeout(options.ping_timeout),
         upgrade_timeout(options.upgrade_timeout),
         max_queued_packets(options.max_queued_packets),
-        max_queued_bytes(options.max_queued_bytes) {}
+        max_queued_bytes(options.max_queued_bytes),
+        packet_rate(options.packet_rate) {}
 
   std::chrono::milliseconds ping_interval;
   std::chrono::milliseconds ping_timeout;
   std::chrono::milliseconds upgrade_timeout;
   std::size_t max_queued_packets;
   std::size_t max_queued_bytes;
+  rate_limit packet_rate;
 };
 
 class session_state {
@@ -128,6 +136,8 @@ class session_state {
 
  private:
   void handle_packet(packet&& p);
+  /// False when the client is over limits_.packet_rate.
+  bool admit_packet();
   void flush();
   void finish(disconnect_reason reason);
   /// Hands the rest of the queue to the WebSocket, closes it, and ends the session.
@@ -146,6 +156,8 @@ class session_state {
   bool ws_writing_ = false;
   bool ping_outstanding_ = false;
   disconnect_reason close_reason_ = disconnect_reason::forced_close;
+  // Only with a packet rate limit, from the first packet on (it starts full).
+  std::unique_ptr<token_bucket> incoming_;
 };
 
 }  // namespace socketio::detail

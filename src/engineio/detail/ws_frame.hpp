@@ -26,6 +26,7 @@ inline constexpr std::uint16_t normal = 1000;
 inline constexpr std::uint16_t protocol_error = 1002;
 inline constexpr std::uint16_t no_status = 1005;  // never sent; reported when a close has no code
 inline constexpr std::uint16_t invalid_payload = 1007;
+inline constexpr std::uint16_t policy_violation = 1008;
 inline constexpr std::uint16_t too_big = 1009;
 }  // namespace ws_close_code
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/detail/token_bucket.hpp"
 #include "engineio/detail/lane.hpp"
 #include "engineio/detail/message.hpp"
 #include "engineio/detail/packet.hpp"
@@ -53,6 +54,9 @@ class ws_transport : public std::enable_shared_from_this<ws_transport>, private 
   bool write(std::span<const message_ptr> batch);
   /// Queues pre-framed bytes (a probe answer, a control frame).
   void write_raw(std::string bytes);
+  /// Limits the ping frames the peer may send (engine_options::websocket_pings): over it the
+  /// connection closes with 1008. Call before start_reading().
+  void limit_pings(const rate_limit& limit);
   /// Closes after what is queued: a close frame with no status, then the TCP connection.
   /// The owner is not called again.
   void close();
@@ -99,6 +103,7 @@ class ws_transport : public std::enable_shared_from_this<ws_transport>, private 
   bool read_failed_ = false;
   bool read_wait_pending_ = false;
   std::unique_ptr<boost::asio::steady_timer> close_timer_;
+  token_bucket ping_bucket_;  // unlimited unless limit_pings() was called
 };
 
 }  // namespace socketio::detail

@@ -20,6 +20,7 @@
 
 #include "common/detail/logger.hpp"
 #include "common/detail/spin_lock.hpp"
+#include "common/detail/token_bucket.hpp"
 #include "engineio/detail/endpoint.hpp"
 #include "engineio/detail/session.hpp"
 #include "socketio/detail/handler_table.hpp"
@@ -174,8 +175,18 @@ class sio_socket : public std::enable_shared_from_this<sio_socket> {
     s->run_on_strand([self = shared_from_this(), f = std::forward<F>(f)]() mutable { f(*self); });
   }
 
+  /// Applies server_options::event_rate_limit (when on). Before the socket is shared.
+  void limit_events(const event_rate_limit_options& limit);
+  /// Events refused under the limit so far (any thread).
+  std::uint64_t rate_limited_count() const {
+    return limiter_ ? limiter_->dropped.load(std::memory_order_relaxed) : 0;
+  }
+
   // --- strand only ---
   void mark_connected() { connected_.store(true); }
+  /// Counts an incoming event against the rate limit. False when it must not be dispatched:
+  /// it was dropped, or the socket disconnected for it (the app was told either way).
+  bool admit_event(const json& data);
   void dispatch_event(args values, std::optional<std::uint64_t> ack_id);
   void dispatch_ack(std::uint64_t id, args values);
   void close(disconnect_reason reason, bool send_disconnect);
@@ -201,6 +212,7 @@ class sio_socket : public std::enable_shared_from_this<sio_socket> {
     std::vector<socket::reason_handler> disconnecting;
     std::vector<socket::reason_handler> disconnect;
     std::function<void(const std::string&)> error;
+    std::vector<socket::rate_limited_handler> rate_limited;
   };
   listeners& more_listeners() {
     if (!listeners_) listeners_ = std::make_unique<listeners>();
@@ -218,6 +230,14 @@ class sio_socket : public std::enable_shared_from_this<sio_socket> {
   void run_handlers(const std::string& event, args& values, std::optional<std::uint64_t> ack_id);
 
   std::unique_ptr<listeners> listeners_;
+  // Only with an event rate limit: most servers have none, and then a socket pays one pointer.
+  struct event_limiter {
+    token_bucket bucket;
+    rate_limit_action action = rate_limit_action::drop;
+    std::atomic<std::uint64_t> dropped{0};
+    bool reported = false;  // the log says it once per socket, not once per event
+  };
+  std::unique_ptr<event_limiter> limiter_;
   std::shared_ptr<socket_ref> ref_;
   std::shared_ptr<sio_namespace> nsp_;
   std::weak_ptr<sio_client> client_;

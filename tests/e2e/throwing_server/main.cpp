@@ -3,7 +3,7 @@
 // the server survives (other clients unaffected, exit status 0) and that the logger hook
 // receives a report naming what threw.
 //
-// Usage: socketio-throwing-server [--port N]
+// Usage: socketio-throwing-server [--port N] [--log-level debug|info|warning|error]
 // Listens on 127.0.0.1, prints `listening <port>` once ready, exits 0 on SIGTERM/SIGINT.
 // Both servers' logger sink writes each message as one stderr line: `LOG <level> <message>`.
 //
@@ -40,12 +40,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <iostream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "socketio/engine.hpp"
 #include "socketio/server.hpp"
@@ -77,8 +79,9 @@ const char* level_name(socketio::log_level l) {
   }
 }
 
-socketio::logger_options logger() {
+socketio::logger_options logger(socketio::log_level level) {
   socketio::logger_options o;
+  o.level = level;
   o.sink = [](socketio::log_level l, std::string_view message) {
     // One write per line, so lines from several threads never interleave.
     std::string line = "LOG ";
@@ -92,8 +95,8 @@ socketio::logger_options logger() {
   return o;
 }
 
-void configure(socketio::engine_options& e) {
-  e.logger = logger();
+void configure(socketio::engine_options& e, socketio::log_level level) {
+  e.logger = logger(level);
   e.cors.enabled = true;
   e.cors.allow_origin = [](std::string_view origin) {
     if (origin == "http://throw.test") throw std::runtime_error("cors boom");
@@ -156,13 +159,29 @@ void install_events(socketio::server& io, const socketio::socket& s) {
 
 int main(int argc, char** argv) {
   std::uint16_t port = 3000;
+  auto level = socketio::log_level::warning;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string_view flag = argv[i];
     const std::string_view value = argv[i + 1];
+    if (flag == "--log-level") {
+      const std::pair<std::string_view, socketio::log_level> names[] = {
+          {"debug", socketio::log_level::debug},
+          {"info", socketio::log_level::info},
+          {"warning", socketio::log_level::warning},
+          {"error", socketio::log_level::error}};
+      const auto it = std::find_if(std::begin(names), std::end(names),
+                                   [&](const auto& n) { return n.first == value; });
+      if (it == std::end(names)) {
+        std::cerr << "socketio-throwing-server: unknown log level\n";
+        return 2;
+      }
+      level = it->second;
+      continue;
+    }
     unsigned v = 0;
     const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
     if (flag != "--port" || ec != std::errc{} || end != value.data() + value.size() || v > 65535) {
-      std::cerr << "usage: socketio-throwing-server [--port N]\n";
+      std::cerr << "usage: socketio-throwing-server [--port N] [--log-level LEVEL]\n";
       return 2;
     }
     port = static_cast<std::uint16_t>(v);
@@ -170,7 +189,7 @@ int main(int argc, char** argv) {
 
   boost::asio::io_context ioc(1);
   socketio::server_options options;
-  configure(options.engine);
+  configure(options.engine, level);
   socketio::server io(ioc, options);
 
   io.use([](socketio::socket s, std::function<void(std::optional<socketio::connect_error>)> next) {
@@ -189,7 +208,7 @@ int main(int argc, char** argv) {
     }).on_connection([&io](socketio::socket s) { install_events(io, s); });
 
   socketio::engine_options raw_options;
-  configure(raw_options);
+  configure(raw_options, level);
   socketio::engine::server raw(ioc, raw_options);
   raw.on_connection([](socketio::engine::socket s) {
     const auto request = s.request();
