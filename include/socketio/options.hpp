@@ -120,12 +120,12 @@ struct engine_options {
   /// pings (Engine.IO's heartbeat is a packet the server sends); not in Node.
   rate_limit websocket_pings{.per_second = 10, .burst = 20};
   /// Engine.IO packets a client may send on one session (every type: messages, pongs, noops;
-  /// both transports). Over the limit the session closes with "rate limit exceeded" (on
-  /// WebSocket a close frame with 1008). Off by default (Node has no such limit): a
-  /// Socket.IO application limits events per socket with server_options::event_rate_limit,
-  /// and this is the cap on everything else (packets of no namespace, CONNECT floods, raw
-  /// Engine.IO messages). Engine.IO pings from the client are not counted: the first one
-  /// closes the session ("invalid heartbeat direction", as in Node).
+  /// both transports). Over the limit the session closes with "rate limit exceeded" (a
+  /// parked GET gets `1`, a WebSocket the usual close frame). Off by default (Node has no such
+  /// limit): a Socket.IO application limits events per socket with
+  /// server_options::event_rate_limit, and this is the cap on everything else (packets of no
+  /// namespace, CONNECT floods, raw Engine.IO messages). Engine.IO pings from the client are not
+  /// counted: the first one closes the session ("invalid heartbeat direction", as in Node).
   rate_limit packet_rate;
   /// Binds each session to the remote address of its handshake: a polling request or
   /// WebSocket upgrade for its sid from another address gets the "Session ID unknown" error
