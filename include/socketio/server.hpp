@@ -53,13 +53,13 @@ struct server_options {
   /// Remove dynamic child namespaces when their last socket leaves.
   bool cleanup_empty_child_namespaces = false;
   /// Makes each namespace's adapter; empty: the in-memory adapter (this node only).
-  adapter_factory adapter;
+  adapter_factory adapter{};
   /// Files served beside Socket.IO on the same port (not in Node, whose http server is the
   /// host's). Off by default: other paths get 404.
-  static_files_options static_files;
+  static_files_options static_files{};
   /// Events per second each socket may receive from its client (a token bucket per socket).
   /// Off by default (as in Node, which has no such limit).
-  event_rate_limit_options event_rate_limit;
+  event_rate_limit_options event_rate_limit{};
 };
 
 /// Safe from any thread. The host runs the executor's context (on one thread or many).

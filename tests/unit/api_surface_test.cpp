@@ -17,6 +17,7 @@
 #include <chrono>
 #include <functional>
 #include <future>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -431,6 +432,8 @@ TEST(ApiSurface, DefaultSocketHandleIsASafeNoOp) {
   s.on_disconnecting([](const std::string&) {});
   s.on_disconnect([](const std::string&) {});
   s.on_error([](const std::string&) {});
+  s.on_rate_limited([](const std::string&, std::uint64_t) {});
+  EXPECT_EQ(s.rate_limited_count(), 0u);
   EXPECT_FALSE(s.emit("ev", 1));
   EXPECT_FALSE(s.emit_args("ev", args{}));
   EXPECT_THROW(s.emit("connect"), std::invalid_argument);
@@ -672,6 +675,31 @@ TEST(ApiSurface, CloseWithoutSessionsStillCompletes) {
   io.close([&] { done = true; });
   ioc.run_for(5s);
   EXPECT_TRUE(done);
+}
+
+TEST(ApiSurface, RateLimitOptionsAreValidatedAtConstruction) {
+  boost::asio::io_context ioc;
+  // The README's form.
+  EXPECT_NO_THROW(socketio::server(
+      ioc,
+      {.event_rate_limit = {
+           .per_second = 20, .burst = 40, .action = socketio::rate_limit_action::disconnect}}));
+  EXPECT_THROW(socketio::server(ioc, {.event_rate_limit = {.per_second = -1}}),
+               std::invalid_argument);
+  socketio::engine_options bad_pings;
+  bad_pings.websocket_pings = {.per_second = 10, .burst = 0.5};
+  EXPECT_THROW(socketio::engine::server(ioc, bad_pings), std::invalid_argument);
+  socketio::engine_options bad_packets;
+  bad_packets.packet_rate.per_second = std::numeric_limits<double>::infinity();
+  EXPECT_THROW(socketio::engine::server(ioc, bad_packets), std::invalid_argument);
+  // The defaults: events and packets unlimited, pings 10 a second with a burst of 20.
+  const socketio::engine_options defaults;
+  EXPECT_FALSE(defaults.packet_rate.enabled());
+  EXPECT_EQ(defaults.websocket_pings.per_second, 10);
+  EXPECT_EQ(defaults.websocket_pings.burst, 20);
+  EXPECT_FALSE(defaults.bind_session_to_address);
+  EXPECT_TRUE(defaults.cors.check_websocket_origin);
+  EXPECT_FALSE(socketio::server_options{}.event_rate_limit.limit().enabled());
 }
 
 }  // namespace
