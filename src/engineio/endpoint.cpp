@@ -167,7 +167,8 @@ session_limits endpoint::limits() const {
 
 void endpoint::refuse_upgrade(const std::shared_ptr<http_exchange>& exchange,
                               std::string_view message, unsigned status) {
-  // docs/PROTOCOL.md 1.5: a refused upgrade is a raw HTTP 400 with the message as text/html.
+  // docs/PROTOCOL.md 1.5: a refused upgrade is a raw HTTP 400 with the message as text/html
+  // (403 for an Origin the allow-list refuses: our extension, docs/architecture.md).
   http_reply r;
   r.status = status;
   r.content_type = "text/html";

@@ -190,7 +190,9 @@ void sio_client::on_connect(sio_packet&& p) {
         if (!*run) return;
         if (err) {
           // The refusal's message and data are the application's, and may quote the auth.
-          self2->log_->log(log_level::debug, sock->where("connection refused by middleware"));
+          if (self2->log_->enabled(log_level::debug)) {
+            self2->log_->log(log_level::debug, sock->where("connection refused by middleware"));
+          }
           self2->done_connecting(sock->nsp()->name());
           self2->send_connect_error(sock->nsp()->name(), *err);
           *run = nullptr;
