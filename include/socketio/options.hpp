@@ -126,7 +126,7 @@ struct engine_options {
   /// server_options::event_rate_limit, and this is the cap on everything else (packets of no
   /// namespace, CONNECT floods, raw Engine.IO messages). Engine.IO pings from the client are not
   /// counted: the first one closes the session ("invalid heartbeat direction", as in Node).
-  rate_limit packet_rate;
+  rate_limit packet_rate{};
   /// Binds each session to the remote address of its handshake: a polling request or
   /// WebSocket upgrade for its sid from another address gets the "Session ID unknown" error
   /// (400, code 1), as for a sid that does not exist, and the session is not affected. Off by
