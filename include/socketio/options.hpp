@@ -65,7 +65,8 @@ struct logger_options {
 /// What `admission_options::admit` decides for one handshake request.
 struct admission_decision {
   /// 0 admits the handshake; anything else is the HTTP status of the refusal (403 for a policy
-  /// refusal, 503 for overload; 429 is what the per-address rate uses).
+  /// refusal, 503 for overload; 429 is what the per-address rate uses). A status outside
+  /// 400-599 is sent as 403.
   unsigned status = 0;
   /// The refusal's message (`{"code":4,"message":reason}`); empty: the status's usual text.
   std::string reason;
@@ -84,8 +85,9 @@ struct admission_decision {
 /// session state is allocated; a refused handshake gets its HTTP status (polling) or the same
 /// status instead of the 101 (WebSocket), with `{"code":4,"message":...}`. Established sessions
 /// are never affected. Each kind of refusal is logged once per episode (at its first refusal
-/// after 10 s without one of that kind), never once per request. Every default leaves the
-/// server as open as it is without them.
+/// after 10 s without one of that kind), never once per request: overload (cap, rates) as a
+/// warning, refusals by the hook or `allow_request` and while draining at level info. Every default
+/// leaves the server as open as it is without them.
 struct admission_options {
   /// Engine.IO sessions open at once on this path (a session is one client, whatever its
   /// transport). 0 (default): no limit. At the limit a handshake gets 503 "Server is full" with

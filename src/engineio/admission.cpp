@@ -127,6 +127,12 @@ admission_control::admission_control(const admission_options& options,
 }
 
 void admission_control::count(refusal_kind kind, const std::string& what) {
+  // Overload is worth a warning; a policy refusal or a refusal while draining is the server
+  // doing what it was told.
+  const log_level level =
+      kind == refusal_kind::full || kind == refusal_kind::rate || kind == refusal_kind::address_rate
+          ? log_level::warning
+          : log_level::info;
   const auto i = static_cast<std::size_t>(kind);
   refused_[i].fetch_add(1, std::memory_order_relaxed);
   const std::int64_t now = now_().time_since_epoch().count();
@@ -136,10 +142,10 @@ void admission_control::count(refusal_kind kind, const std::string& what) {
   // One line when an episode starts, none for the refusals that follow it: under a flood the
   // log must not become the next resource to run out.
   if (before == std::numeric_limits<std::int64_t>::min() || now - before >= gap) {
-    if (log_ && log_->enabled(log_level::warning)) {
-      log_->log(log_level::warning, "refusing handshakes: " + what +
-                                        " (further refusals of this kind are counted, not "
-                                        "logged, until 10 s pass without one)");
+    if (log_ && log_->enabled(level)) {
+      log_->log(level, "refusing handshakes: " + what +
+                           " (further refusals of this kind are counted, not "
+                           "logged, until 10 s pass without one)");
     }
   }
 }

@@ -221,7 +221,8 @@ void endpoint::handle(const std::shared_ptr<http_exchange>& exchange) {
 
   // Admission (engine_options::admission) before anything is built for this client: a flood
   // of refused handshakes costs a counter and a short reply each.
-  if (auto refusal = admission_.admit(exchange->remote_address())) {
+  std::string address = exchange->remote_address();
+  if (auto refusal = admission_.admit(address)) {
     return refuse_admission(exchange, refusal->status, refusal->message, refusal->retry_after);
   }
   session_slot slot(admission_);
@@ -231,7 +232,7 @@ void endpoint::handle(const std::shared_ptr<http_exchange>& exchange) {
   request.url = std::string(exchange->target());
   request.headers = exchange->all_headers();
   request.query = query;
-  request.remote_address = exchange->remote_address();
+  request.remote_address = std::move(address);
   request.time = std::chrono::system_clock::now();
   if (options_.admission.admit) {
     // A throwing hook refuses the handshake ("Forbidden"), as allow_request does.
@@ -240,6 +241,8 @@ void endpoint::handle(const std::shared_ptr<http_exchange>& exchange) {
             .value_or(admission_decision::refuse(403, std::string(error_message(4))));
     if (!decision.admitted()) {
       if (decision.reason.empty()) decision.reason = error_message(4);
+      // A refusal is a client error or an overload; anything else would read as success.
+      if (decision.status < 400 || decision.status > 599) decision.status = 403;
       admission_.refused_by_policy(decision.reason);
       return refuse_admission(exchange, decision.status, decision.reason, decision.retry_after);
     }

@@ -112,6 +112,7 @@ struct clock_and_log {
   std::vector<std::string> lines;
   std::shared_ptr<const socketio::detail::logger> log() {
     socketio::logger_options o;
+    o.level = socketio::log_level::debug;
     o.sink = [this](socketio::log_level, std::string_view m) { lines.emplace_back(m); };
     return std::make_shared<const socketio::detail::logger>(o);
   }
