@@ -99,7 +99,7 @@ build build/tsan -DCMAKE_BUILD_TYPE=Debug -DSOCKETIO_SANITIZE=thread -DSOCKETIO_
   API_SERVER="$root/build/tsan/tests/socketio-api-server" \
   node --test --test-concurrency=1 api-threads.test.mjs api-engine-threads.test.mjs \
     sio-concurrency.test.mjs sio-rooms.test.mjs sio-lanes.test.mjs concurrency.test.mjs \
-    api-attach.test.mjs)
+    api-attach.test.mjs admission.test.mjs drain.test.mjs)
 
 echo "== fuzzing: every network parser, 20 s each (libFuzzer + ASan + UBSan)"
 cmake -S "$root" -B build/fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -7,9 +7,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -34,6 +36,9 @@ struct fixture_options {
   socketio::redis::adapter_mode redis_mode = socketio::redis::adapter_mode::classic;
   socketio::static_files_options static_files;
   socketio::event_rate_limit_options event_rate_limit;
+  std::vector<std::string> refuse_addresses;
+  std::vector<std::string> refuse_headers;
+  socketio::drain_options drain;
 };
 
 [[noreturn]] void usage(std::string_view problem) {
@@ -48,7 +53,10 @@ struct fixture_options {
                "  [--static-file /url/path=FILE]...\n"
                "  [--event-rate N[,BURST]] [--event-rate-action drop|disconnect]\n"
                "  [--packet-rate N[,BURST]] [--ws-ping-rate N[,BURST]] [--bind-session-address]\n"
-               "  [--cors-origin-suffix SUFFIX] [--log-level debug|info|warning|error|off]\n";
+               "  [--cors-origin-suffix SUFFIX] [--log-level debug|info|warning|error|off]\n"
+               "  [--max-connections N] [--handshake-rate N] [--handshake-rate-per-address N]\n"
+               "  [--refuse-address A]... [--refuse-header NAME]... [--drain-rate N]\n"
+               "  [--drain-deadline MS] [--drain-keep-listening]\n";
   std::exit(2);
 }
 
@@ -186,6 +194,26 @@ fixture_options parse(int argc, char** argv) {
       if (eq == std::string_view::npos) usage("--static-file needs /url/path=FILE");
       o.static_files.files.emplace_back(std::string(f.substr(0, eq)),
                                         std::string(f.substr(eq + 1)));
+    } else if (flag == "--max-connections") {
+      o.engine.admission.max_sessions = number(flag, value());
+    } else if (flag == "--handshake-rate") {
+      o.engine.admission.handshakes_per_second = static_cast<double>(number(flag, value()));
+    } else if (flag == "--handshake-rate-per-address") {
+      o.engine.admission.handshakes_per_second_per_address =
+          static_cast<double>(number(flag, value()));
+    } else if (flag == "--refuse-address") {
+      o.refuse_addresses.emplace_back(value());
+    } else if (flag == "--refuse-header") {
+      std::string name(value());
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      o.refuse_headers.push_back(std::move(name));
+    } else if (flag == "--drain-rate") {
+      o.drain.sessions_per_second = static_cast<double>(number(flag, value()));
+    } else if (flag == "--drain-keep-listening") {
+      o.drain.keep_listening = true;
+    } else if (flag == "--drain-deadline") {
+      o.drain.deadline = std::chrono::milliseconds(number(flag, value()));
     } else {
       usage("unknown flag " + std::string(flag));
     }
@@ -211,7 +239,36 @@ fixture_options parse(int argc, char** argv) {
       return std::nullopt;
     };
   }
+  if (!o.refuse_addresses.empty() || !o.refuse_headers.empty()) {
+    // The admission hook: refused before any session exists. A refusing header whose value is
+    // "busy" asks for "not now" (503 with Retry-After) instead of "go away" (403).
+    o.engine.admission.admit = [addresses = o.refuse_addresses,
+                                headers = o.refuse_headers](const socketio::request_info& r) {
+      using socketio::admission_decision;
+      if (std::find(addresses.begin(), addresses.end(), r.remote_address) != addresses.end()) {
+        return admission_decision::refuse(403, "address refused");
+      }
+      for (const auto& name : headers) {
+        if (const std::string* v = r.header(name)) {
+          if (*v == "busy") return admission_decision::refuse(503, "busy", std::chrono::seconds(2));
+          return admission_decision::refuse(403, "refused by " + name);
+        }
+      }
+      return admission_decision::admit();
+    };
+  }
   return o;
+}
+
+socketio::json stats_json(const socketio::engine::admission_stats& s) {
+  return {{"sessions", s.sessions},
+          {"refusedDraining", s.refused_draining},
+          {"refusedFull", s.refused_full},
+          {"refusedRate", s.refused_rate},
+          {"refusedAddressRate", s.refused_address_rate},
+          {"refusedPolicy", s.refused_policy},
+          {"trackedAddresses", s.tracked_addresses},
+          {"draining", s.draining}};
 }
 
 void install_socketio_handlers(socketio::server& io) {
@@ -247,6 +304,16 @@ void install_rate_limit_handlers(socketio::server& io) {
     });
     s.on_disconnect([&io, id = s.id()](const std::string& reason) {
       io.to("watchers").emit("disconnected", id, reason);
+    });
+  });
+}
+
+// Not in the Node reference: the admission counters of both paths (docs/FIXTURE.md).
+void install_admission_handlers(socketio::server& io, const socketio::engine::server& engine) {
+  io.on_connection([&io, &engine](socketio::socket s) {
+    s.on("admission-stats", [&io, &engine](const socketio::args&, socketio::ack ack) {
+      ack(socketio::json{{"sio", stats_json(io.admission())},
+                         {"eio", stats_json(engine.admission())}});
     });
   });
 }
@@ -426,6 +493,7 @@ int main(int argc, char** argv) {
   socketio::server io(ioc, sio_options);
   install_socketio_handlers(io);
   if (options.event_rate_limit.limit().enabled()) install_rate_limit_handlers(io);
+  install_admission_handlers(io, engine);
   const auto port_seen = std::make_shared<std::atomic<std::uint16_t>>(0);
   install_cluster_handlers(io, !options.redis_url.empty(), port_seen);
   io.also_serve(engine);
@@ -440,9 +508,24 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // SIGUSR1: graceful drain of both paths (--drain-rate, --drain-deadline); prints "drained"
+  // once the last session of both is gone. The process keeps running until SIGTERM.
+  boost::asio::signal_set drain_signal(ioc, SIGUSR1);
+  drain_signal.async_wait([&](boost::system::error_code ec, int) {
+    if (ec) return;
+    auto remaining = std::make_shared<std::atomic<int>>(2);
+    auto one_done = [remaining] {
+      if (remaining->fetch_sub(1) == 1) std::cout << "drained" << std::endl;
+    };
+    io.drain(options.drain, one_done);
+    engine.drain(options.drain, one_done);
+    std::cout << "draining" << std::endl;
+  });
+
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   boost::asio::steady_timer grace(ioc);
   signals.async_wait([&](boost::system::error_code, int) {
+    drain_signal.cancel();
     io.close();
     engine.close();
     // A moment for the close packets and frames to go out, then stop.

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -25,6 +26,24 @@ struct handle_access;
 }  // namespace detail
 
 namespace engine {
+
+/// Counters of `engine_options::admission` for one path, since the server was made.
+struct admission_stats {
+  /// Sessions open, or admitted and being opened.
+  std::size_t sessions = 0;
+  /// Handshakes refused: while draining, at `max_sessions`, by the global rate, by the
+  /// per-address rate, and by the `admit` hook or `allow_request`.
+  std::uint64_t refused_draining = 0;
+  std::uint64_t refused_full = 0;
+  std::uint64_t refused_rate = 0;
+  std::uint64_t refused_address_rate = 0;
+  std::uint64_t refused_policy = 0;
+  /// Addresses in the per-address table now, and those forgotten at its bound early (before
+  /// their bucket had refilled: such an address starts again with a full bucket).
+  std::size_t tracked_addresses = 0;
+  std::uint64_t addresses_evicted_early = 0;
+  bool draining = false;
+};
 
 /// A cheap, copyable handle to one Engine.IO session. It does not keep the session alive:
 /// once the session has closed, sends return false. Every member is safe from any thread.
@@ -86,6 +105,18 @@ class server {
 
   /// Number of open sessions.
   std::size_t client_count() const;
+
+  /// Graceful drain: stops listening (unless `options.keep_listening`), refuses every new handshake
+  /// (503 "Server is draining"), then closes the open sessions at `options.sessions_per_second`
+  /// ("forced close"; clients see their transport close and reconnect, to another server if the
+  /// address now leads there), and the rest at once when `options.deadline` passes. `done`
+  /// (optional, on an I/O thread) and the returned future complete once the last session is gone.
+  /// The server stays draining: call close() afterwards. Do not wait on the future on a thread that
+  /// runs the server's io_context (the completion needs one).
+  std::future<void> drain(drain_options options = {}, std::function<void()> done = {});
+
+  /// The admission counters (engine_options::admission).
+  admission_stats admission() const;
 
  private:
   friend struct detail::handle_access;

@@ -82,6 +82,78 @@ struct logger_options {
   std::function<void(log_level, std::string_view message)> sink;
 };
 
+/// What `admission_options::admit` decides for one handshake request.
+struct admission_decision {
+  /// 0 admits the handshake; anything else is the HTTP status of the refusal (403 for a policy
+  /// refusal, 503 for overload; 429 is what the per-address rate uses). A status outside
+  /// 400-599 is sent as 403.
+  unsigned status = 0;
+  /// The refusal's message (`{"code":4,"message":reason}`); empty: the status's usual text.
+  std::string reason;
+  /// Sent as `Retry-After` (whole seconds, at least 1) when not zero: meant for 429 and 503.
+  std::chrono::seconds retry_after{0};
+
+  static admission_decision admit() { return {}; }
+  static admission_decision refuse(unsigned status, std::string reason,
+                                   std::chrono::seconds retry_after = std::chrono::seconds(0)) {
+    return {status, std::move(reason), retry_after};
+  }
+  bool admitted() const { return status == 0; }
+};
+
+/// Limits on new Engine.IO sessions (not in Node). They act on handshakes only, before any
+/// session state is allocated; a refused handshake gets its HTTP status (polling) or the same
+/// status instead of the 101 (WebSocket), with `{"code":4,"message":...}`. Established sessions
+/// are never affected. Each kind of refusal is logged once per episode (at its first refusal
+/// after 10 s without one of that kind), never once per request: overload (cap, rates) as a
+/// warning, refusals by the hook or `allow_request` and while draining at level info. Every default
+/// leaves the server as open as it is without them.
+struct admission_options {
+  /// Engine.IO sessions open at once on this path (a session is one client, whatever its
+  /// transport). 0 (default): no limit. At the limit a handshake gets 503 "Server is full" with
+  /// `Retry-After: retry_after`. TCP connections that never handshake are bounded in time by
+  /// `engine_options::request_timeout` (and in number by the open-file limit, where accepting
+  /// backs off).
+  std::size_t max_sessions = 0;
+  /// New sessions per second across this path: a token bucket holding `handshake_burst`
+  /// tokens (0: one second's worth), refilled at this rate. 0 (default): no limit. An empty
+  /// bucket answers 503 "Too many handshakes" with Retry-After for the next token.
+  double handshakes_per_second = 0;
+  std::size_t handshake_burst = 0;
+  /// New sessions per second from one client address (an IPv6 address counts by its /64), a
+  /// bucket per address as above. 0 (default): no limit. An empty bucket answers 429 "Too many
+  /// handshakes from this address" with Retry-After. Checked before the global bucket, so one
+  /// address's flood does not spend the global budget.
+  double handshakes_per_second_per_address = 0;
+  std::size_t handshake_burst_per_address = 0;
+  /// The per-address table's bound. Addresses whose bucket has refilled are forgotten (they
+  /// would start full anyway); at the bound the least recently seen address is forgotten too.
+  std::size_t max_tracked_addresses = 10'000;
+  /// Retry-After for "Server is full" and for handshakes refused while draining.
+  std::chrono::seconds retry_after{5};
+  /// Runs for each handshake that passed the limits above, before `allow_request`: a richer
+  /// `allow_request` that chooses the status and reason (403 for "go away", 503 with
+  /// Retry-After for "not now"). A throwing hook refuses with 403 "Forbidden". Called on an
+  /// I/O thread, possibly on several at once; it must not block.
+  std::function<admission_decision(const request_info&)> admit;
+};
+
+/// How `drain()` sheds the clients of a server that is going away.
+struct drain_options {
+  /// Sessions closed per second, so that their clients reconnect elsewhere in a stream rather
+  /// than all at once. 0: all at once.
+  double sessions_per_second = 100;
+  /// When this has passed since the drain began, the sessions still open are closed at once.
+  /// 0: no deadline.
+  std::chrono::milliseconds deadline{60000};
+  /// false (default): the listener closes when the drain begins, the usual signal for a load
+  /// balancer. A polling client whose next request comes on a new connection then loses its
+  /// session at once (it reconnects, but not at the drain's rate). true: connections are
+  /// still accepted (handshakes on them get 503) until the last session is gone, so polling
+  /// sessions are paced too.
+  bool keep_listening = false;
+};
+
 /// Options of the Engine.IO layer.
 struct engine_options {
   /// Served by prefix; "/engine.io/" for a raw engine, "/socket.io/" under Socket.IO.
@@ -135,6 +207,8 @@ struct engine_options {
   bool bind_session_to_address = false;
   /// The library's log (the Socket.IO server uses its engine's).
   logger_options logger;
+  /// Limits on new sessions; every default is "no limit".
+  admission_options admission;
 };
 
 /// Static files served by the Socket.IO server's own HTTP front, for a small app that ships its

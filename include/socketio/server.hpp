@@ -108,6 +108,22 @@ class server : public broadcast_operators<server> {
   /// closed, on an I/O thread: a host can stop its loop there.
   void close(std::function<void()> done = {});
 
+  /// Graceful drain, for taking this node out of a cluster without dropping everyone at once:
+  /// stops listening (unless `options.keep_listening`), refuses every new handshake (503
+  /// "Server is draining" with Retry-After), then closes the open connections at
+  /// `options.sessions_per_second`, and the rest at once when `options.deadline` passes. Each is
+  /// closed at the Engine.IO level, so socket.io-client sees "transport close" and reconnects (to
+  /// another node, if the address now leads there); the server's sockets see "server shutting
+  /// down", as with close(). `done` (optional, on an I/O thread) and the returned future complete
+  /// when the last connection is gone. The server stays draining; call close() afterwards to close
+  /// the adapters. Do not wait on the future on a thread that runs the server's io_context (the
+  /// completion needs one). A host that accepts connections itself (serve_connection) stops
+  /// accepting itself.
+  std::future<void> drain(drain_options options = {}, std::function<void()> done = {});
+
+  /// The counters of `server_options::engine.admission` for the Socket.IO path.
+  engine::admission_stats admission() const;
+
  private:
   friend class broadcast_operators<server>;
   friend struct detail::handle_access;

@@ -118,7 +118,8 @@ endpoint::endpoint(boost::asio::any_io_executor executor, engine_options options
       options_(std::move(options)),
       lanes_(executor_, options_.lanes),
       log_(std::make_shared<const logger>(options_.logger)),
-      timers_(std::make_shared<timer_wheel>(executor_)) {
+      timers_(std::make_shared<timer_wheel>(executor_)),
+      admission_(options_.admission, log_) {
   // Browsers refuse a credentialed response that allows any origin, and answering each
   // request's Origin instead would let every site make credentialed requests: a setup mistake,
   // refused here rather than sent as `*` with `Allow-Credentials: true`.
@@ -240,25 +241,46 @@ void endpoint::handle(const std::shared_ptr<http_exchange>& exchange) {
   const bool websocket = *transport == "websocket";
   if (websocket && !upgrade) return refuse(3);
 
+  // Admission (engine_options::admission) before anything is built for this client: a flood
+  // of refused handshakes costs a counter and a short reply each.
+  std::string address = exchange->remote_address();
+  if (auto refusal = admission_.admit(address)) {
+    return refuse_admission(exchange, refusal->status, refusal->message, refusal->retry_after);
+  }
+  session_slot slot(admission_);
+
   request_info request;
   request.method = std::string(method);
   request.url = std::string(exchange->target());
   request.headers = exchange->all_headers();
   request.query = query;
-  request.remote_address = exchange->remote_address();
+  request.remote_address = std::move(address);
   request.time = std::chrono::system_clock::now();
+  if (options_.admission.admit) {
+    // A throwing hook refuses the handshake ("Forbidden"), as allow_request does.
+    auto decision =
+        user_call(*log_, "admission hook", options_.admission.admit, std::as_const(request))
+            .value_or(admission_decision::refuse(403, std::string(error_message(4))));
+    if (!decision.admitted()) {
+      if (decision.reason.empty()) decision.reason = error_message(4);
+      // A refusal is a client error or an overload; anything else would read as success.
+      if (decision.status < 400 || decision.status > 599) decision.status = 403;
+      admission_.refused_by_policy();
+      return refuse_admission(exchange, decision.status, decision.reason, decision.retry_after);
+    }
+  }
   if (options_.allow_request) {
     // A throwing predicate refuses the handshake ("Forbidden"), as a refusal would.
     auto denial = user_call(*log_, "allow_request", options_.allow_request, std::as_const(request))
                       .value_or(std::string(error_message(4)));
     if (denial) {
-      log_->log(log_level::debug, "handshake refused by allow_request");
+      admission_.refused_by_policy();
       return upgrade ? refuse_upgrade(exchange, *denial)
                      : exchange->reply(error_reply(4, std::move(*denial)));
     }
   }
   if (!eio4) return refuse(5);
-  handshake(exchange, websocket, std::move(request));
+  handshake(exchange, websocket, std::move(request), slot);
 }
 
 void endpoint::serve_existing(const std::shared_ptr<http_exchange>& exchange,
@@ -347,7 +369,7 @@ std::string endpoint::upgrade_response(const http_exchange& exchange, bool with_
 }
 
 void endpoint::handshake(const std::shared_ptr<http_exchange>& exchange, bool websocket,
-                         request_info request) {
+                         request_info request, session_slot& slot) {
   std::string response;
   if (websocket) {
     response = upgrade_response(*exchange, true,
@@ -363,6 +385,8 @@ void endpoint::handshake(const std::shared_ptr<http_exchange>& exchange, bool we
     std::lock_guard lock(mutex_);
     sessions_.emplace(id, s);
   }
+  // The slot is the table entry's now: remove_session gives it back.
+  slot.keep();
   auto on_open = [weak_self = weak_from_this(), s] {
     auto self = weak_self.lock();
     if (!self) return;
@@ -402,12 +426,50 @@ std::shared_ptr<session> endpoint::find(const std::string& id) const {
 
 void endpoint::remove_session(const std::string& id) {
   std::function<void()> done;
+  bool erased = false;
   {
     std::lock_guard lock(mutex_);
-    sessions_.erase(id);
+    erased = sessions_.erase(id) != 0;
     if (sessions_.empty()) done = std::move(on_all_closed_), on_all_closed_ = nullptr;
   }
+  if (erased) admission_.release_session();
   if (done) boost::asio::post(executor_, std::move(done));
+}
+
+std::vector<std::shared_ptr<session>> endpoint::sessions() const {
+  std::vector<std::shared_ptr<session>> all;
+  std::lock_guard lock(mutex_);
+  all.reserve(sessions_.size());
+  for (const auto& [id, s] : sessions_)
+    all.push_back(s);
+  return all;
+}
+
+void endpoint::when_empty(std::function<void()> done) {
+  std::lock_guard lock(mutex_);
+  if (sessions_.empty()) {
+    boost::asio::post(executor_, std::move(done));
+    return;
+  }
+  // Runs when the last session leaves the table (remove_session), after any callback
+  // registered before it.
+  on_all_closed_ = [first = std::move(on_all_closed_), second = std::move(done)] {
+    if (first) first();
+    second();
+  };
+}
+
+void endpoint::refuse_admission(const std::shared_ptr<http_exchange>& exchange, unsigned status,
+                                const std::string& message, std::chrono::seconds retry_after) {
+  // The Engine.IO error body with code 4 (a refused handshake, as allow_request's); the status
+  // says why. A WebSocket upgrade gets the same reply instead of the 101: no upgrade happens.
+  http_reply r = error_reply(4, message);
+  r.status = status;
+  if (retry_after.count() > 0) {
+    r.headers.emplace_back("retry-after", std::to_string(retry_after.count()));
+  }
+  r.close_connection = true;
+  exchange->reply(std::move(r));
 }
 
 std::size_t endpoint::session_count() const {
@@ -416,26 +478,10 @@ std::size_t endpoint::session_count() const {
 }
 
 void endpoint::close_all(std::function<void()> done) {
-  std::vector<std::shared_ptr<session>> all;
-  {
-    std::lock_guard lock(mutex_);
-    all.reserve(sessions_.size());
-    for (const auto& [id, s] : sessions_)
-      all.push_back(s);
-    if (done) {
-      if (sessions_.empty()) {
-        boost::asio::post(executor_, std::move(done));
-      } else {
-        // Runs when the last session leaves the table (remove_session). A second close
-        // before then chains behind the first.
-        on_all_closed_ = [first = std::move(on_all_closed_), second = std::move(done)] {
-          if (first) first();
-          second();
-        };
-      }
-    }
-  }
-  for (const auto& s : all)
+  // Registered before the sessions are copied out: one that closes in between still empties
+  // the table after the callback is in place.
+  if (done) when_empty(std::move(done));
+  for (const auto& s : sessions())
     s->close();
 }
 

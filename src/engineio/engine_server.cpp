@@ -1,5 +1,6 @@
 #include <boost/asio/io_context.hpp>
 
+#include "engineio/detail/drain.hpp"
 #include "engineio/detail/endpoint.hpp"
 #include "engineio/detail/http_listener.hpp"
 #include "engineio/detail/session.hpp"
@@ -104,6 +105,24 @@ void server::close(std::function<void()> done) {
 
 std::size_t server::client_count() const {
   return endpoint_->session_count();
+}
+
+std::future<void> server::drain(drain_options options, std::function<void()> done) {
+  auto run = std::make_shared<detail::drain_run>(
+      endpoint_, options,
+      [](const std::shared_ptr<detail::session>& s, bool at_once) {
+        if (at_once) {
+          s->fail(disconnect_reason::forced_close);
+        } else {
+          s->close();
+        }
+      },
+      detail::drain_run::closing_listener(listener_, options, std::move(done)));
+  return run->start();
+}
+
+admission_stats server::admission() const {
+  return endpoint_->admission().stats();
 }
 
 }  // namespace engine

@@ -79,6 +79,10 @@ void session::close() {
   on_strand([](session& s) { s.state_.close(); });
 }
 
+void session::close(disconnect_reason reason) {
+  on_strand([reason](session& s) { s.state_.close(reason); });
+}
+
 void session::fail(disconnect_reason reason) {
   on_strand([reason](session& s) { s.state_.fail(reason); });
 }

@@ -472,6 +472,12 @@ void server::also_serve(const engine::server& raw) {
 void server::close(std::function<void()> done) {
   impl_->close(std::move(done));
 }
+std::future<void> server::drain(drain_options options, std::function<void()> done) {
+  return impl_->drain(options, std::move(done));
+}
+engine::admission_stats server::admission() const {
+  return impl_->engine()->admission().stats();
+}
 
 // --- outgoing_packet ---
 

@@ -2,6 +2,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "common/detail/user_call.hpp"
+#include "engineio/detail/drain.hpp"
 #include "engineio/detail/http_connection.hpp"
 #include "engineio/detail/http_listener.hpp"
 #include "engineio/detail/static_files.hpp"
@@ -210,6 +211,28 @@ void sio_server::close(std::function<void()> done) {
       a->close(one_done);
     one_done();
   });
+}
+
+std::future<void> sio_server::drain(drain_options options, std::function<void()> done) {
+  std::shared_ptr<http_listener> listener;
+  {
+    std::lock_guard lock(mutex_);
+    listener = listener_;
+  }
+  // An Engine.IO close, not a Socket.IO DISCONNECT: socket.io-client reconnects after its
+  // transport closes ("transport close"), but not after a server-side disconnect ("io server
+  // disconnect"). The server's sockets see "server shutting down", as with close().
+  auto run = std::make_shared<drain_run>(
+      endpoint_, options,
+      [](const std::shared_ptr<session>& s, bool at_once) {
+        if (at_once) {
+          s->fail(disconnect_reason::server_shutting_down);
+        } else {
+          s->close(disconnect_reason::server_shutting_down);
+        }
+      },
+      drain_run::closing_listener(std::move(listener), options, std::move(done)));
+  return run->start();
 }
 
 }  // namespace socketio::detail

@@ -123,3 +123,35 @@ describe("api: server::close(done)", { skip: skipApi }, () => {
     });
   }
 });
+
+describe("api: server::drain(options, done)", { skip: skipApi }, () => {
+  test("sockets see \"server shutting down\", clients \"transport close\"; done and the future complete after the last", async () => {
+    const server = await startApi(FLAGS);
+    const clients = [];
+    try {
+      for (const transports of [["websocket"], ["polling"], ["polling", "websocket"], ["websocket"]]) {
+        clients.push(await connect(server, "/", { transports }));
+      }
+      clients.push(await connect(server, "/admin", { auth: { admin: true }, transports: ["websocket"] }));
+      const ids = clients.map((t) => t.socket.id);
+
+      assert.equal(await call(clients[0], "drain-server", 20), true);
+      for (const t of clients) assert.equal(await t.next("disconnect", 10000), "transport close");
+      await server.waitOutputLine(/^drained$/, 10000);
+      await server.waitOutputLine(/^drain-future$/, 10000);
+
+      const lines = server.outputLines();
+      const drainedAt = lines.indexOf("drained");
+      assert.equal(lines.filter((l) => l === "drained").length, 1, "done runs once");
+      for (const id of ids) {
+        const at = lines.findIndex((l) => l.startsWith(`disconnect ${id} `));
+        assert.ok(at !== -1, `a disconnect line for ${id}`);
+        assert.match(lines[at], / server shutting down$/);
+        assert.ok(at < drainedAt, `the disconnect of ${id} comes before "drained"`);
+      }
+    } finally {
+      closeAll(clients);
+      await server.stop();
+    }
+  });
+});

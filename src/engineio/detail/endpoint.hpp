@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "common/detail/logger.hpp"
+#include "engineio/detail/admission.hpp"
 #include "engineio/detail/http_exchange.hpp"
 #include "engineio/detail/lane.hpp"
 #include "engineio/detail/session.hpp"
@@ -40,6 +41,15 @@ class endpoint : public std::enable_shared_from_this<endpoint> {
   std::shared_ptr<session> find(const std::string& id) const;
   void remove_session(const std::string& id);
   std::size_t session_count() const;
+  /// The open sessions, copied out of the table.
+  std::vector<std::shared_ptr<session>> sessions() const;
+  /// Posts `done` once the session table is empty (at once if it is). Callbacks registered
+  /// before it becomes empty run in the order they were registered.
+  void when_empty(std::function<void()> done);
+  /// engine_options::admission: the limits on new sessions and the draining flag.
+  admission_control& admission() { return admission_; }
+  const admission_control& admission() const { return admission_; }
+  const boost::asio::any_io_executor& executor() const { return executor_; }
   /// Closes every session (server shutdown). `done` (optional) is posted once the session
   /// table is empty.
   void close_all(std::function<void()> done = {});
@@ -55,9 +65,13 @@ class endpoint : public std::enable_shared_from_this<endpoint> {
 
  private:
   void handshake(const std::shared_ptr<http_exchange>& exchange, bool websocket,
-                 request_info request);
+                 request_info request, session_slot& slot);
   void refuse_upgrade(const std::shared_ptr<http_exchange>& exchange, std::string_view message,
                       unsigned status = 400);
+  /// A handshake refused by admission: its status (and Retry-After) on polling and instead of
+  /// the 101 alike, with `{"code":4,"message":...}`; the connection closes after it.
+  void refuse_admission(const std::shared_ptr<http_exchange>& exchange, unsigned status,
+                        const std::string& message, std::chrono::seconds retry_after);
   void serve_existing(const std::shared_ptr<http_exchange>& exchange,
                       const std::shared_ptr<session>& s, bool upgrade);
   std::string open_packet_json(const std::string& sid, bool websocket) const;
@@ -73,6 +87,7 @@ class endpoint : public std::enable_shared_from_this<endpoint> {
 
   std::shared_ptr<const logger> log_;
   std::shared_ptr<timer_wheel> timers_;
+  admission_control admission_;
   mutable std::mutex mutex_;
   std::shared_ptr<const connection_handler> on_connection_;  // guarded by mutex_
   std::function<void()> on_all_closed_;                      // guarded by mutex_

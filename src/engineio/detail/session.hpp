@@ -56,6 +56,8 @@ class session : public std::enable_shared_from_this<session>,
   /// group is dropped whole when the transport cannot write now.
   void send_all(std::shared_ptr<const std::vector<message_ptr>> group, bool is_volatile);
   void close();
+  /// Closes with this reason (the close handler's argument), e.g. "server shutting down".
+  void close(disconnect_reason reason);
   /// Starts a polling session whose OPEN packet went out in the handshake response.
   void start_polling(std::function<void()> on_open);
   /// Starts a WebSocket-only session over `ws`, writing `handshake` (the 101) and OPEN first.

@@ -335,6 +335,9 @@ class sio_server : public std::enable_shared_from_this<sio_server> {
   /// Stops listening, disconnects every socket, closes the adapters; `done` runs after the
   /// last session is gone and every adapter has closed.
   void close(std::function<void()> done);
+  /// Stops listening, refuses new handshakes and closes the sessions at options' rate (their
+  /// sockets see "server shutting down"); completes when the last session is gone.
+  std::future<void> drain(drain_options options, std::function<void()> done);
 
  private:
   std::shared_ptr<sio_namespace> make_namespace(const std::string& name,

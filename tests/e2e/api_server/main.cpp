@@ -116,6 +116,10 @@
 //                                io.in(room).disconnect_sockets(close)
 //   "close-server"             acks true, then io.close(done); `done` prints `closed` (after
 //                                every session is gone and every adapter closed)
+//   "drain-server" (rate)      acks true, then io.drain({rate per second, 10 s deadline}, done);
+//                                `done` prints `drained`; a std::thread that is not an I/O
+//                                thread waits on the returned future, then prints
+//                                `drain-future`
 //   "future-on-io" (room, ms)  on the handler's I/O thread, the future forms, each checked
 //                                without blocking: socket.emit_with_ack("question", [], ms),
 //                                io.to(room).timeout(ms).emit_with_ack("question", []),
@@ -771,6 +775,18 @@ class scenario {
     s.on("close-server", [this](const args&, ack reply) {
       reply(true);
       io_.close([] { print_line("closed"); });
+    });
+
+    s.on("drain-server", [this](const args& a, ack reply) {
+      reply(true);
+      socketio::drain_options options;
+      options.sessions_per_second = static_cast<double>(int_arg(a, 0, 100));
+      options.deadline = std::chrono::seconds(10);
+      auto finished = io_.drain(options, [] { print_line("drained"); });
+      std::thread([finished = std::move(finished)]() mutable {
+        finished.wait();
+        print_line("drain-future");
+      }).detach();
     });
 
     // The future forms on an I/O thread: they must never leave a future that only this thread
