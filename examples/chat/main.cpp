@@ -158,7 +158,8 @@ int main(int argc, char** argv) {
   }
   const auto url_host = opts.host == "0.0.0.0" ? std::string("127.0.0.1") : opts.host;
   std::cout << "listening " << port << '\n'
-            << "chat: open " << (opts.tls_cert.empty() ? "http" : "https") << "://" << url_host << ':' << port << "/" << std::endl;
+            << "chat: open " << (opts.tls_cert.empty() ? "http" : "https") << "://" << url_host
+            << ':' << port << "/" << std::endl;
 
   // SIGTERM/SIGINT: close every connection ("server shutting down"), then stop; a stuck
   // close cannot hold the process past 3 s.

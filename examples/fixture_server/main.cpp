@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
-#include <functional>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -184,12 +184,11 @@ fixture_options parse(int argc, char** argv) {
     }
     o.engine.cors.enabled = false;
   }
-  if (o.tls_enabled() &&
-      (o.tls.certificate_chain_file.empty() || o.tls.private_key_file.empty())) {
+  if (o.tls_enabled() && (o.tls.certificate_chain_file.empty() || o.tls.private_key_file.empty())) {
     usage("--tls-cert and --tls-key go together");
   }
-  if (!o.tls_enabled() && (!o.tls.client_ca_file.empty() ||
-                           o.tls.verify_client != socketio::tls_client_verify::none)) {
+  if (!o.tls_enabled() &&
+      (!o.tls.client_ca_file.empty() || o.tls.verify_client != socketio::tls_client_verify::none)) {
     usage("--tls-client-ca and --tls-verify need --tls-cert and --tls-key");
   }
   if (!o.deny_param.empty()) {
@@ -443,7 +442,6 @@ int main(int argc, char** argv) {
     grace.expires_after(std::chrono::milliseconds(200));
     grace.async_wait([&](boost::system::error_code) { ioc.stop(); });
   });
-
 
   std::cout << "listening " << port << std::endl;
 

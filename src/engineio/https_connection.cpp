@@ -60,7 +60,8 @@ tls_http_connection::readable tls_http_connection::check_readable() {
 template <>
 bool tls_http_connection::peer_closed(const beast::error_code& ec) const {
   // A TCP close without close_notify, or a broken record: no HTTP answer can reach the peer.
-  return ec == ssl::error::stream_truncated || ec.category() == boost::asio::error::get_ssl_category() ||
+  return ec == ssl::error::stream_truncated ||
+         ec.category() == boost::asio::error::get_ssl_category() ||
          ec.category() == ssl::error::get_stream_category();
 }
 
@@ -71,9 +72,8 @@ void tls_http_connection::shutdown() {
   // close_notify (the peer knows the response was not truncated), then the TCP close. The
   // peer's own close_notify is waited for briefly at most.
   lowest().expires_after(std::chrono::seconds(2));
-  stream_.async_shutdown([self = this->shared_from_this()](const beast::error_code&) {
-    self->lowest().close();
-  });
+  stream_.async_shutdown(
+      [self = this->shared_from_this()](const beast::error_code&) { self->lowest().close(); });
 }
 
 template <>
@@ -102,8 +102,8 @@ namespace {
 class tls_accept : public std::enable_shared_from_this<tls_accept> {
  public:
   tls_accept(boost::asio::ip::tcp::socket socket, std::shared_ptr<const http_listener> listener,
-             std::chrono::milliseconds request_timeout,
-             std::shared_ptr<ssl::context> context, tls_listen_mode mode)
+             std::chrono::milliseconds request_timeout, std::shared_ptr<ssl::context> context,
+             tls_listen_mode mode)
       : stream_(std::move(socket)),
         listener_(std::move(listener)),
         request_timeout_(request_timeout),

@@ -48,10 +48,10 @@ void load_client_ca(SSL_CTX* ctx, const tls_options& o) {
                  ? BIO_new_mem_buf(o.client_ca_pem.data(), static_cast<int>(o.client_ca_pem.size()))
                  : BIO_new_file(o.client_ca_file.c_str(), "r");
   if (bio == nullptr) {
-    throw std::invalid_argument("tls: client CA: cannot read " +
-                                (o.client_ca_file.empty() ? std::string("the PEM")
-                                                          : o.client_ca_file) +
-                                ": " + openssl_error());
+    throw std::invalid_argument(
+        "tls: client CA: cannot read " +
+        (o.client_ca_file.empty() ? std::string("the PEM") : o.client_ca_file) + ": " +
+        openssl_error());
   }
   X509_STORE* store = SSL_CTX_get_cert_store(ctx);
   STACK_OF(X509_NAME)* names = sk_X509_NAME_new_null();
@@ -114,9 +114,9 @@ std::shared_ptr<ssl::context> make_tls_context(const tls_options& o) {
   }
   if (verify) {
     load_client_ca(ctx->native_handle(), o);
-    ctx->set_verify_mode(ssl::verify_peer | (o.verify_client == tls_client_verify::required
-                                                 ? ssl::verify_fail_if_no_peer_cert
-                                                 : 0));
+    ctx->set_verify_mode(
+        ssl::verify_peer |
+        (o.verify_client == tls_client_verify::required ? ssl::verify_fail_if_no_peer_cert : 0));
     // Resumed sessions of a verifying server must carry a context id, or OpenSSL refuses them.
     static constexpr unsigned char id[] = "socketio";
     SSL_CTX_set_session_id_context(ctx->native_handle(), id, sizeof id - 1);

@@ -16,9 +16,10 @@ void tls_stream::async_read_some(std::span<char> into, const strand_type& strand
                                  read_handler done) {
   impl_->stream.async_read_some(
       boost::asio::buffer(into.data(), into.size()),
-      boost::asio::bind_executor(strand,
-                                 [done = std::move(done)](const boost::system::error_code& ec,
-                                                          std::size_t n) { done(ec, n); }));
+      boost::asio::bind_executor(
+          strand, [done = std::move(done)](const boost::system::error_code& ec, std::size_t n) {
+            done(ec, n);
+          }));
 }
 
 void tls_stream::async_write(std::string_view bytes, const strand_type& strand,
@@ -26,11 +27,10 @@ void tls_stream::async_write(std::string_view bytes, const strand_type& strand,
   // One contiguous buffer: Asio's SSL stream hands it to SSL_write whole (a sequence of several
   // buffers would be copied into 8 KB pieces first), and OpenSSL (in partial-write mode) cuts
   // it into records of up to 16 KB, each written to the socket once it is encrypted.
-  boost::asio::async_write(
-      impl_->stream, boost::asio::buffer(bytes.data(), bytes.size()),
-      boost::asio::bind_executor(
-          strand, [done = std::move(done)](const boost::system::error_code& ec,
-                                           std::size_t) { done(ec); }));
+  boost::asio::async_write(impl_->stream, boost::asio::buffer(bytes.data(), bytes.size()),
+                           boost::asio::bind_executor(
+                               strand, [done = std::move(done)](const boost::system::error_code& ec,
+                                                                std::size_t) { done(ec); }));
 }
 
 void tls_stream::shutdown_send() {

@@ -495,7 +495,8 @@ void ws_transport::tls_pump() {
   // TLS records (a record per frame would cost a MAC, a header and a socket write each).
   std::size_t size = 0;
   std::size_t end = front_;
-  while (end < pending_.size() && (end == front_ || size + pending_[end]->ws_size() <= tls_max_write))
+  while (end < pending_.size() &&
+         (end == front_ || size + pending_[end]->ws_size() <= tls_max_write))
     size += pending_[end++]->ws_size();
   tls_out_.clear();
   tls_out_.reserve(size);
@@ -531,8 +532,7 @@ void ws_transport::on_tls_written(const boost::system::error_code& ec) {
   // A burst's buffer is released; an ordinary one is kept for the next write.
   if (tls_out_.capacity() > tls_read_chunk) std::string().swap(tls_out_);
   tls_pump();
-  if (batch_outstanding_ && tls_backlog_ < tls_backlog_limit && !socket_closed_ &&
-      !write_failed_) {
+  if (batch_outstanding_ && tls_backlog_ < tls_backlog_limit && !socket_closed_ && !write_failed_) {
     batch_outstanding_ = false;
     if (const auto owner = owner_) owner->on_ws_written(*this);
   }
@@ -551,7 +551,7 @@ void ws_transport::tls_read() {
           // close_notify or a TCP close is the peer leaving ("transport close"); anything else
           // (a bad record, a reset) is a transport error. Logged nowhere: it concerns one client.
           self->notify_closed(tls_stream::is_peer_close(ec) ? disconnect_reason::transport_close
-                                                           : disconnect_reason::transport_error);
+                                                            : disconnect_reason::transport_error);
           self->close_socket();
           return;
         }

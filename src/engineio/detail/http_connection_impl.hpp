@@ -255,16 +255,16 @@ class http_connection final : public http_exchange,
       res->set(http::field::content_length, std::to_string(*r.head_content_length));
     }
     lowest().expires_after(write_timeout);
-    http::async_write(stream_, *res,
-                      [self = this->shared_from_this(), res, keep](beast::error_code ec,
-                                                                   std::size_t) {
-                        self->replying_ = false;
-                        if (ec || !keep) {
-                          self->shutdown();
-                          return;
-                        }
-                        self->read_header();
-                      });
+    http::async_write(
+        stream_, *res,
+        [self = this->shared_from_this(), res, keep](beast::error_code ec, std::size_t) {
+          self->replying_ = false;
+          if (ec || !keep) {
+            self->shutdown();
+            return;
+          }
+          self->read_header();
+        });
   }
 
   /// Specialised per stream: ends the connection (the TCP socket closes).

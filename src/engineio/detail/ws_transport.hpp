@@ -42,8 +42,8 @@ class ws_transport : public std::enable_shared_from_this<ws_transport>, private 
                std::size_t max_message, std::string leftover);
   /// Over TLS: reads and writes go through `tls` (Asio's OpenSSL stream, asynchronous),
   /// the plain path's direct system calls are not used.
-  ws_transport(std::unique_ptr<tls_stream> tls, std::shared_ptr<lane> home,
-               std::size_t max_message, std::string leftover);
+  ws_transport(std::unique_ptr<tls_stream> tls, std::shared_ptr<lane> home, std::size_t max_message,
+               std::string leftover);
   ~ws_transport() override;
 
   /// Writes `handshake` (the 101 response). Nothing is read until start_reading().
@@ -112,9 +112,9 @@ class ws_transport : public std::enable_shared_from_this<ws_transport>, private 
   std::unique_ptr<boost::asio::steady_timer> close_timer_;
   // TLS only (null on a plain connection).
   std::unique_ptr<tls_stream> tls_;
-  std::string tls_out_;              // the frames of the write in flight, back to back
-  std::unique_ptr<char[]> tls_in_;   // decrypted input of the read in flight
-  std::size_t tls_backlog_ = 0;      // bytes queued behind the write in flight
+  std::string tls_out_;             // the frames of the write in flight, back to back
+  std::unique_ptr<char[]> tls_in_;  // decrypted input of the read in flight
+  std::size_t tls_backlog_ = 0;     // bytes queued behind the write in flight
   bool tls_writing_ = false;
   bool tls_reading_ = false;
 };
