@@ -64,15 +64,15 @@ foreach(_socketio_config IN ITEMS RELEASE RELWITHDEBINFO NONE DEBUG)
 endforeach()
 
 # The libraries are static unless BUILD_SHARED_LIBS: then what they use privately (OpenSSL's
-# libcrypto, hiredis) must be linked by the user too, so it goes in Requires/Libs, not in the
+# libssl and libcrypto, hiredis) must be linked by the user too, so it goes in Requires/Libs, not in the
 # .private fields that only `pkg-config --static` reads.
 set(SOCKETIO_PC_CORE_REQUIRES "nlohmann_json >= 3.11")
 set(SOCKETIO_PC_REDIS_REQUIRES "socketio = ${PROJECT_VERSION}")
 if(BUILD_SHARED_LIBS)
-  set(SOCKETIO_PC_CORE_REQUIRES_PRIVATE "libcrypto")
+  set(SOCKETIO_PC_CORE_REQUIRES_PRIVATE "libssl, libcrypto")
   set(SOCKETIO_PC_REDIS_REQUIRES_PRIVATE "hiredis")
 else()
-  string(APPEND SOCKETIO_PC_CORE_REQUIRES ", libcrypto")
+  string(APPEND SOCKETIO_PC_CORE_REQUIRES ", libssl, libcrypto")
   string(APPEND SOCKETIO_PC_REDIS_REQUIRES ", hiredis")
   set(SOCKETIO_PC_CORE_REQUIRES_PRIVATE "")
   set(SOCKETIO_PC_REDIS_REQUIRES_PRIVATE "")

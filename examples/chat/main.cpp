@@ -2,8 +2,9 @@
 // client bundle, on one port.
 //
 //   socketio-chat [--port 3000] [--host 127.0.0.1] [--public DIR] [--client-bundle FILE]
-//                 [--redis URL [--redis-mode classic|sharded]]
+//                 [--redis URL [--redis-mode classic|sharded]] [--tls-cert PEM --tls-key PEM]
 //
+// With --tls-cert and --tls-key (PEM files) the page and the chat are served over https/wss.
 // Prints `listening <port>`, then the URL to open. Exits 0 on SIGTERM or SIGINT.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -33,13 +34,16 @@ struct options {
   fs::path public_dir;
   fs::path client_bundle;
   std::optional<chat::cluster_config> cluster;
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 [[noreturn]] void usage(const std::string& error) {
   std::cerr << "socketio-chat: " << error << "\n"
             << "usage: socketio-chat [--port N] [--host ADDRESS] [--public DIR]\n"
             << "                     [--client-bundle FILE] [--redis URL] [--redis-mode "
-               "classic|sharded]\n";
+               "classic|sharded]\n"
+            << "                     [--tls-cert PEM --tls-key PEM]\n";
   std::exit(2);
 }
 
@@ -82,12 +86,17 @@ options parse(int argc, char** argv) {
       if (redis_mode != "classic" && redis_mode != "sharded") {
         usage("--redis-mode is classic or sharded");
       }
+    } else if (arg == "--tls-cert") {
+      o.tls_cert = value();
+    } else if (arg == "--tls-key") {
+      o.tls_key = value();
     } else if (arg == "--help" || arg == "-h") {
       usage("a chat server with its web page");
     } else {
       usage("unknown argument " + std::string(arg));
     }
   }
+  if (o.tls_cert.empty() != o.tls_key.empty()) usage("--tls-cert and --tls-key go together");
   if (redis) o.cluster = chat::cluster_config{*redis, redis_mode};
   if (o.public_dir.empty()) o.public_dir = default_path("public");
   if (o.client_bundle.empty()) {
@@ -134,7 +143,14 @@ int main(int argc, char** argv) {
 
   std::uint16_t port = 0;
   try {
-    port = io.listen(opts.port, opts.host);
+    if (opts.tls_cert.empty()) {
+      port = io.listen(opts.port, opts.host);
+    } else {
+      socketio::tls_options tls;
+      tls.certificate_chain_file = opts.tls_cert;
+      tls.private_key_file = opts.tls_key;
+      port = io.listen(opts.port, tls, opts.host);
+    }
   } catch (const std::exception& e) {
     std::cerr << "socketio-chat: cannot listen on " << opts.host << ':' << opts.port << ": "
               << e.what() << '\n';
@@ -142,7 +158,8 @@ int main(int argc, char** argv) {
   }
   const auto url_host = opts.host == "0.0.0.0" ? std::string("127.0.0.1") : opts.host;
   std::cout << "listening " << port << '\n'
-            << "chat: open http://" << url_host << ':' << port << "/" << std::endl;
+            << "chat: open " << (opts.tls_cert.empty() ? "http" : "https") << "://" << url_host
+            << ':' << port << "/" << std::endl;
 
   // SIGTERM/SIGINT: close every connection ("server shutting down"), then stop; a stuck
   // close cannot hold the process past 3 s.

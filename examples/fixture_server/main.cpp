@@ -10,6 +10,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -39,6 +40,10 @@ struct fixture_options {
   std::vector<std::string> refuse_addresses;
   std::vector<std::string> refuse_headers;
   socketio::drain_options drain;
+  socketio::tls_options tls;  // used when a certificate is given
+  bool tls_enabled() const {
+    return !tls.certificate_chain_file.empty() || !tls.private_key_file.empty();
+  }
 };
 
 [[noreturn]] void usage(std::string_view problem) {
@@ -56,7 +61,10 @@ struct fixture_options {
                "  [--cors-origin-suffix SUFFIX] [--log-level debug|info|warning|error|off]\n"
                "  [--max-connections N] [--handshake-rate N] [--handshake-rate-per-address N]\n"
                "  [--refuse-address A]... [--refuse-header NAME]... [--drain-rate N]\n"
-               "  [--drain-deadline MS] [--drain-keep-listening]\n";
+               "  [--drain-deadline MS] [--drain-keep-listening]\n"
+               "  [--tls-cert PEM --tls-key PEM\n"
+               "  [--tls-mode tls|both] [--tls-client-ca PEM --tls-verify optional|required]]\n"
+               "With --tls-cert, SIGHUP reloads the certificate files (new connections only).\n";
   std::exit(2);
 }
 
@@ -214,6 +222,32 @@ fixture_options parse(int argc, char** argv) {
       o.drain.keep_listening = true;
     } else if (flag == "--drain-deadline") {
       o.drain.deadline = std::chrono::milliseconds(number(flag, value()));
+    } else if (flag == "--tls-cert") {
+      o.tls.certificate_chain_file = value();
+    } else if (flag == "--tls-key") {
+      o.tls.private_key_file = value();
+    } else if (flag == "--tls-client-ca") {
+      o.tls.client_ca_file = value();
+    } else if (flag == "--tls-verify") {
+      const std::string_view mode = value();
+      if (mode == "none") {
+        o.tls.verify_client = socketio::tls_client_verify::none;
+      } else if (mode == "optional") {
+        o.tls.verify_client = socketio::tls_client_verify::optional;
+      } else if (mode == "required") {
+        o.tls.verify_client = socketio::tls_client_verify::required;
+      } else {
+        usage("--tls-verify is none, optional or required");
+      }
+    } else if (flag == "--tls-mode") {
+      const std::string_view mode = value();
+      if (mode == "tls") {
+        o.tls.mode = socketio::tls_listen_mode::tls_only;
+      } else if (mode == "both") {
+        o.tls.mode = socketio::tls_listen_mode::plain_and_tls;
+      } else {
+        usage("--tls-mode is tls or both");
+      }
     } else {
       usage("unknown flag " + std::string(flag));
     }
@@ -231,6 +265,13 @@ fixture_options parse(int argc, char** argv) {
       usage("--no-cors cannot be combined with --cors-origin or --cors-credentials");
     }
     o.engine.cors.enabled = false;
+  }
+  if (o.tls_enabled() && (o.tls.certificate_chain_file.empty() || o.tls.private_key_file.empty())) {
+    usage("--tls-cert and --tls-key go together");
+  }
+  if (!o.tls_enabled() &&
+      (!o.tls.client_ca_file.empty() || o.tls.verify_client != socketio::tls_client_verify::none)) {
+    usage("--tls-client-ca and --tls-verify need --tls-cert and --tls-key");
   }
   if (!o.deny_param.empty()) {
     o.engine.allow_request =
@@ -279,6 +320,9 @@ void install_socketio_handlers(socketio::server& io) {
          [s](const socketio::args& a, socketio::ack) { s.emit_args("message-back", a); });
     s.on("message-with-ack", [](const socketio::args& a, socketio::ack ack) { ack.send(a); });
     s.on("echo", [](const socketio::args& a, socketio::ack ack) { ack.send(a); });
+    // Not in FIXTURE.md: whether the connection came over TLS (tests/e2e/README.md).
+    s.on("handshake-secure",
+         [s](const socketio::args&, socketio::ack ack) { ack(s.handshake().secure()); });
     s.on("join", [s](const socketio::args& a, socketio::ack ack) {
       if (!a.empty() && a[0].is_string()) s.join(a[0].get<std::string>());
       ack();
@@ -500,7 +544,8 @@ int main(int argc, char** argv) {
 
   std::uint16_t port = 0;
   try {
-    port = io.listen(options.port, options.host);
+    port = options.tls_enabled() ? io.listen(options.port, options.tls, options.host)
+                                 : io.listen(options.port, options.host);
     port_seen->store(port);
   } catch (const std::exception& e) {
     std::cerr << "socketio-fixture-server: cannot listen on " << options.host << ':' << options.port
@@ -521,11 +566,27 @@ int main(int argc, char** argv) {
     engine.drain(options.drain, one_done);
     std::cout << "draining" << std::endl;
   });
+  // SIGHUP: the certificate files are read again; live connections keep the old certificate.
+  boost::asio::signal_set reload_signal(ioc, SIGHUP);
+  std::function<void()> wait_reload = [&] {
+    reload_signal.async_wait([&](boost::system::error_code ec, int) {
+      if (ec) return;
+      try {
+        io.reload_tls(options.tls);
+        std::cout << "tls reloaded" << std::endl;
+      } catch (const std::exception& e) {
+        std::cout << "tls reload failed: " << e.what() << std::endl;
+      }
+      wait_reload();
+    });
+  };
+  if (options.tls_enabled()) wait_reload();
 
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   boost::asio::steady_timer grace(ioc);
   signals.async_wait([&](boost::system::error_code, int) {
     drain_signal.cancel();
+    reload_signal.cancel();
     io.close();
     engine.close();
     // A moment for the close packets and frames to go out, then stop.

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "socketio/options.hpp"
+#include "socketio/tls.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -98,6 +99,17 @@ class server {
   /// Listens on address:port (port 0 picks a free one) and returns the bound port.
   /// Throws boost::system::system_error when it cannot listen.
   std::uint16_t listen(std::uint16_t port, const std::string& address = "0.0.0.0");
+  /// Listens with TLS (https and wss; with tls_listen_mode::plain_and_tls also plain http and
+  /// ws on the same port). Throws std::invalid_argument on bad options (tls.hpp), before
+  /// binding, and boost::system::system_error when it cannot listen. request_info::secure is
+  /// true for sessions that came over TLS.
+  std::uint16_t listen(std::uint16_t port, const tls_options& tls,
+                       const std::string& address = "0.0.0.0");
+  /// Replaces the certificate (key, client CA) for connections accepted from now on; live
+  /// connections keep theirs. Throws std::invalid_argument on bad options (the old ones stay
+  /// in use) and std::logic_error when the server does not listen with TLS. The mode cannot
+  /// change. Safe from any thread after listen().
+  void reload_tls(const tls_options& tls);
 
   /// Stops accepting and closes every session. `done` (optional) runs once the last session
   /// is gone, on an I/O thread.

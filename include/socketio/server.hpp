@@ -12,6 +12,7 @@
 #include "socketio/engine.hpp"
 #include "socketio/namespace.hpp"
 #include "socketio/options.hpp"
+#include "socketio/tls.hpp"
 
 namespace socketio {
 
@@ -101,6 +102,17 @@ class server : public broadcast_operators<server> {
 
   /// Listens on address:port (0 picks one) and returns the bound port.
   std::uint16_t listen(std::uint16_t port, const std::string& address = "0.0.0.0");
+  /// Listens with TLS (https and wss; with tls_listen_mode::plain_and_tls also plain http and
+  /// ws on the same port). Throws std::invalid_argument on bad options (tls.hpp), before
+  /// binding. Engine.IO servers added with also_serve are served over TLS too.
+  /// `socket.handshake().secure()` is true for connections that came over TLS.
+  std::uint16_t listen(std::uint16_t port, const tls_options& tls,
+                       const std::string& address = "0.0.0.0");
+  /// Replaces the certificate (key, client CA) for connections accepted from now on; live
+  /// connections keep theirs. Throws std::invalid_argument on bad options (the old ones stay
+  /// in use) and std::logic_error when the server does not listen with TLS. The mode cannot
+  /// change. Safe from any thread after listen().
+  void reload_tls(const tls_options& tls);
   /// Also serves a raw Engine.IO server's path on this server's port. Call before listen().
   void also_serve(const engine::server& raw);
   /// Stops listening and disconnects every socket ("server shutting down"), then closes the

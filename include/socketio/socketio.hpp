@@ -8,4 +8,5 @@
 #include "socketio/options.hpp"
 #include "socketio/server.hpp"
 #include "socketio/socket.hpp"
+#include "socketio/tls.hpp"
 #include "socketio/types.hpp"

@@ -255,6 +255,7 @@ void endpoint::handle(const std::shared_ptr<http_exchange>& exchange) {
   request.headers = exchange->all_headers();
   request.query = query;
   request.remote_address = std::move(address);
+  request.secure = exchange->secure();
   request.time = std::chrono::system_clock::now();
   if (options_.admission.admit) {
     // A throwing hook refuses the handshake ("Forbidden"), as allow_request does.
@@ -289,12 +290,7 @@ void endpoint::serve_existing(const std::shared_ptr<http_exchange>& exchange,
   if (upgrade) {
     std::string response = upgrade_response(*exchange, false, {});
     if (response.empty()) return refuse_upgrade(exchange, "Bad request");
-    std::string leftover;
-    auto socket = exchange->take_socket(leftover);
-    auto ws = std::make_shared<ws_transport>(std::move(socket), s->home(), options_.max_payload,
-                                             std::move(leftover));
-    ws->limit_pings(options_.websocket_pings);
-    s->probe(std::move(ws), std::move(response));
+    s->probe(take_websocket(*exchange, *s), std::move(response));
     return;
   }
   if (method == "GET") {
@@ -397,12 +393,7 @@ void endpoint::handshake(const std::shared_ptr<http_exchange>& exchange, bool we
   };
   const std::string open_json = open_packet_json(id, websocket);
   if (websocket) {
-    std::string leftover;
-    auto socket = exchange->take_socket(leftover);
-    auto ws = std::make_shared<ws_transport>(std::move(socket), s->home(), options_.max_payload,
-                                             std::move(leftover));
-    ws->limit_pings(options_.websocket_pings);
-    s->start_websocket(std::move(ws), std::move(response),
+    s->start_websocket(take_websocket(*exchange, *s), std::move(response),
                        make_message(packet_type::open, false, open_json), std::move(on_open));
     return;
   }
@@ -416,6 +407,18 @@ void endpoint::handshake(const std::shared_ptr<http_exchange>& exchange, bool we
   for (const auto& h : options_.initial_headers)
     r.headers.push_back(h);
   exchange->reply(std::move(r));
+}
+
+std::shared_ptr<ws_transport> endpoint::take_websocket(http_exchange& exchange,
+                                                       const session& s) const {
+  std::string leftover;
+  auto ws = exchange.secure()
+                ? std::make_shared<ws_transport>(exchange.take_tls_stream(leftover), s.home(),
+                                                 options_.max_payload, std::move(leftover))
+                : std::make_shared<ws_transport>(exchange.take_socket(leftover), s.home(),
+                                                 options_.max_payload, std::move(leftover));
+  ws->limit_pings(options_.websocket_pings);
+  return ws;
 }
 
 std::shared_ptr<session> endpoint::find(const std::string& id) const {

@@ -98,6 +98,15 @@ std::uint16_t server::listen(std::uint16_t port, const std::string& address) {
   return listener_->listen(address, port);
 }
 
+std::uint16_t server::listen(std::uint16_t port, const tls_options& tls,
+                             const std::string& address) {
+  return listener_->listen(address, port, tls);
+}
+
+void server::reload_tls(const tls_options& tls) {
+  listener_->reload_tls(tls);
+}
+
 void server::close(std::function<void()> done) {
   listener_->close();
   endpoint_->close_all(std::move(done));

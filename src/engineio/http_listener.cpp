@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <stdexcept>
 #include <string>
 
 #include "common/detail/logger.hpp"
 #include "engineio/detail/endpoint.hpp"
 #include "engineio/detail/http_connection.hpp"
 #include "engineio/detail/static_files.hpp"
+#include "engineio/detail/tls_context.hpp"
 
 namespace socketio::detail {
 
@@ -33,6 +35,23 @@ std::uint16_t http_listener::listen(const std::string& address, std::uint16_t po
   const auto bound = acceptor_.local_endpoint().port();
   accept();
   return bound;
+}
+
+std::uint16_t http_listener::listen(const std::string& address, std::uint16_t port,
+                                    const tls_options& tls) {
+  if (tls_) throw std::logic_error("listen: this server is already listening");
+  tls_ = std::make_shared<tls_context_source>(tls);
+  try {
+    return listen(address, port);
+  } catch (...) {
+    tls_.reset();
+    throw;
+  }
+}
+
+void http_listener::reload_tls(const tls_options& tls) {
+  if (!tls_) throw std::logic_error("reload_tls: the server does not listen with TLS");
+  tls_->reload(tls);
 }
 
 void http_listener::close() {
@@ -95,7 +114,12 @@ void http_listener::accept() {
           const auto timeout = self->endpoints_.empty()
                                    ? std::chrono::milliseconds(10000)
                                    : self->endpoints_.front()->options().request_timeout;
-          serve_http_connection(std::move(socket), self, timeout);
+          if (self->tls_) {
+            serve_tls_connection(std::move(socket), self, timeout, self->tls_->current(),
+                                 self->tls_->mode());
+          } else {
+            serve_http_connection(std::move(socket), self, timeout);
+          }
         } else if (out_of_resources(ec)) {
           self->back_off(ec);
           return;

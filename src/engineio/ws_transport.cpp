@@ -30,6 +30,16 @@ constexpr std::chrono::seconds close_write_deadline{5};
 // Packets per sendmsg: each takes up to three iovecs, and Linux takes 1,024 per call.
 constexpr std::size_t max_iov = 1024;
 
+// TLS: decrypted bytes per read (a TLS record holds at most 16 KB of them).
+constexpr std::size_t tls_read_chunk = 16 * 1024;
+// TLS: the most copied into one write. More waits for the next write (OpenSSL cuts a write
+// into 16 KB records anyway; the bound keeps the copy of a large burst from doubling it).
+constexpr std::size_t tls_max_write = 256 * 1024;
+// TLS: bytes that may wait behind the write in flight while write() still reports the batch
+// as written (the plain path's equivalent is the kernel's socket buffer). Past it, the state
+// machine holds its packets (bounded by max_queued_*) until on_ws_written.
+constexpr std::size_t tls_backlog_limit = 64 * 1024;
+
 // The socket moves to the lane's inner executor (the io_context's, held inline in an
 // any_io_executor): the one it was accepted with (the HTTP connection's strand) would
 // otherwise stay allocated as long as the connection, and a strand as the socket's executor
@@ -58,19 +68,36 @@ ws_transport::ws_transport(boost::asio::ip::tcp::socket socket, std::shared_ptr<
       parser_(max_message),
       tail_(std::move(leftover)) {}
 
+// The TLS stream keeps the socket on the executor it was accepted with (the HTTP
+// connection's strand); its completions are bound to the lane's strand (tls_stream).
+ws_transport::ws_transport(std::unique_ptr<tls_stream> tls, std::shared_ptr<lane> home,
+                           std::size_t max_message, std::string leftover)
+    : socket_(home->strand().get_inner_executor()),
+      lane_(std::move(home)),
+      parser_(max_message),
+      tail_(std::move(leftover)),
+      tls_(std::move(tls)) {}
+
 ws_transport::~ws_transport() = default;
 
 void ws_transport::start(std::shared_ptr<ws_transport_owner> owner, std::string handshake) {
   owner_ = std::move(owner);
-  boost::system::error_code ec;
-  socket_.non_blocking(true, ec);
-  socket_.set_option(boost::asio::ip::tcp::no_delay(true), ec);
+  if (!tls_) {
+    boost::system::error_code ec;
+    socket_.non_blocking(true, ec);
+    socket_.set_option(boost::asio::ip::tcp::no_delay(true), ec);
+  }
   write_raw(std::move(handshake));
 }
 
 void ws_transport::start_reading() {
   // Frames that arrived together with the upgrade request are parsed now: the peer may not
   // send anything else until they are answered.
+  if (tls_) {
+    if (!tail_.empty()) on_tls_data({});
+    tls_read();
+    return;
+  }
   on_readable(!tail_.empty());
 }
 
@@ -80,6 +107,14 @@ bool ws_transport::write(std::span<const message_ptr> batch) {
     return false;
   }
   pending_.insert(pending_.end(), batch.begin(), batch.end());
+  if (tls_) {
+    for (const auto& m : batch)
+      tls_backlog_ += m->ws_size();
+    tls_pump();
+    if (tls_backlog_ < tls_backlog_limit && !socket_closed_ && !write_failed_) return true;
+    batch_outstanding_ = true;
+    return false;
+  }
   pump();
   if (front_ == pending_.size() && !socket_closed_ && !write_failed_) return true;
   batch_outstanding_ = true;
@@ -110,6 +145,10 @@ void ws_transport::arm_close_deadline(std::chrono::steady_clock::duration after)
 }
 
 void ws_transport::pump() {
+  if (tls_) {
+    tls_pump();
+    return;
+  }
   while (!waiting_writable_ && !socket_closed_ && !write_failed_) {
     if (front_ == pending_.size()) {
       pending_.clear();
@@ -406,6 +445,18 @@ void ws_transport::notify_closed(disconnect_reason reason) {
 }
 
 void ws_transport::shutdown_after_close_frame() {
+  if (tls_) {
+    // The close frame is out: no close_notify follows (it would need a TLS shutdown beside the
+    // read in flight); the TCP FIN ends the stream, as in the plain case.
+    tls_->shutdown_send();
+    if (parser_.closed()) {
+      close_socket();
+      return;
+    }
+    arm_close_deadline(close_grace);
+    tls_read();
+    return;
+  }
   boost::system::error_code ec;
   socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
   if (parser_.closed()) {
@@ -423,12 +474,126 @@ void ws_transport::close_socket() {
   socket_closed_ = true;
   owner_.reset();
   if (close_timer_) close_timer_->cancel();
-  boost::system::error_code ec;
-  socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
+  if (tls_) {
+    tls_->close();  // the write and read in flight complete with operation_aborted
+  } else {
+    boost::system::error_code ec;
+    socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+  }
   pending_.clear();
   front_ = 0;
   sent_ = 0;
+}
+
+// --- TLS ---
+
+void ws_transport::tls_pump() {
+  if (tls_writing_ || socket_closed_ || write_failed_) return;
+  if (front_ == pending_.size()) {
+    pending_.clear();
+    front_ = 0;
+    tls_backlog_ = 0;
+    if (pending_.capacity() > 2) std::vector<message_ptr>().swap(pending_);
+    if (close_frame_sent_) {
+      shutdown_after_close_frame();
+      return;
+    }
+    if (!close_after_write_) return;
+    // docs/PROTOCOL.md 1.11: the reference's close frame has no status (the client sees 1005).
+    close_frame_sent_ = true;
+    pending_.push_back(make_framed(make_ws_close_frame(0)));
+  }
+  // Every pending frame goes into one buffer and one SSL_write: frames queued together share
+  // TLS records (a record per frame would cost a MAC, a header and a socket write each).
+  std::size_t size = 0;
+  std::size_t end = front_;
+  while (end < pending_.size() &&
+         (end == front_ || size + pending_[end]->ws_size() <= tls_max_write))
+    size += pending_[end++]->ws_size();
+  tls_out_.clear();
+  tls_out_.reserve(size);
+  for (std::size_t i = front_; i < end; ++i) {
+    const auto& m = *pending_[i];
+    if (!m.framed) {
+      tls_out_.append(m.ws_header.view());
+      if (!m.binary) tls_out_.append(type_digit(m.type));
+    }
+    tls_out_.append(m.data);
+    pending_[i].reset();  // the bytes are copied: the shared message is released now
+  }
+  front_ = end;
+  tls_backlog_ = 0;
+  for (std::size_t i = front_; i < pending_.size(); ++i)
+    tls_backlog_ += pending_[i]->ws_size();
+  tls_writing_ = true;
+  tls_->async_write(tls_out_, lane_->strand(),
+                    [self = shared_from_this()](const boost::system::error_code& ec) {
+                      self->on_tls_written(ec);
+                    });
+}
+
+void ws_transport::on_tls_written(const boost::system::error_code& ec) {
+  tls_writing_ = false;
+  if (socket_closed_) return;
+  if (ec) {
+    write_failed_ = true;
+    notify_closed(disconnect_reason::transport_error);
+    close_socket();
+    return;
+  }
+  // A burst's buffer is released; an ordinary one is kept for the next write.
+  if (tls_out_.capacity() > tls_read_chunk) std::string().swap(tls_out_);
+  tls_pump();
+  if (batch_outstanding_ && tls_backlog_ < tls_backlog_limit && !socket_closed_ && !write_failed_) {
+    batch_outstanding_ = false;
+    if (const auto owner = owner_) owner->on_ws_written(*this);
+  }
+}
+
+void ws_transport::tls_read() {
+  if (socket_closed_ || tls_reading_) return;
+  tls_reading_ = true;
+  if (!tls_in_) tls_in_ = std::make_unique<char[]>(tls_read_chunk);
+  tls_->async_read_some(
+      std::span<char>(tls_in_.get(), tls_read_chunk), lane_->strand(),
+      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+        self->tls_reading_ = false;
+        if (self->socket_closed_) return;
+        if (ec) {
+          // close_notify or a TCP close is the peer leaving ("transport close"); anything else
+          // (a bad record, a reset) is a transport error. Logged nowhere: it concerns one client.
+          self->notify_closed(tls_stream::is_peer_close(ec) ? disconnect_reason::transport_close
+                                                            : disconnect_reason::transport_error);
+          self->close_socket();
+          return;
+        }
+        // After a protocol error, input is read and dropped until the peer closes (discard_input).
+        if (!self->read_failed_) self->on_tls_data(std::string_view(self->tls_in_.get(), n));
+        self->tls_read();
+      });
+}
+
+void ws_transport::on_tls_data(std::string_view data) {
+  // What this read causes on the lane is written once per session, as on the plain path.
+  const cork_scope cork(lane_.get());
+  std::string joined;
+  std::string_view input = data;
+  if (!tail_.empty()) {
+    // An incomplete frame header from the previous read (or the bytes after the upgrade).
+    joined = std::move(tail_);
+    tail_.clear();
+    joined.append(data);
+    input = joined;
+  }
+  const auto result = parser_.parse(input, *this);
+  if (socket_closed_ || parser_.closed()) return;
+  if (result.error != 0) {
+    read_failed_ = true;
+    fail(result.error, disconnect_reason::transport_error);
+    return;
+  }
+  tail_.assign(input.substr(result.consumed));
 }
 
 }  // namespace socketio::detail

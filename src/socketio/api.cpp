@@ -461,6 +461,13 @@ broadcast_operator server::all() const {
 std::uint16_t server::listen(std::uint16_t port, const std::string& address) {
   return impl_->listen(port, address, extra_endpoints_);
 }
+std::uint16_t server::listen(std::uint16_t port, const tls_options& tls,
+                             const std::string& address) {
+  return impl_->listen(port, tls, address, extra_endpoints_);
+}
+void server::reload_tls(const tls_options& tls) {
+  impl_->reload_tls(tls);
+}
 void serve_connection(server& io, boost::asio::ip::tcp::socket socket) {
   detail::handle_access::impl_of(io)->serve(std::move(socket),
                                             detail::handle_access::extra_endpoints_of(io));

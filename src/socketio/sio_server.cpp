@@ -163,6 +163,22 @@ std::uint16_t sio_server::listen(std::uint16_t port, const std::string& address,
   return router(std::move(extra))->listen(address, port);
 }
 
+std::uint16_t sio_server::listen(std::uint16_t port, const tls_options& tls,
+                                 const std::string& address,
+                                 std::vector<std::shared_ptr<endpoint>> extra) {
+  return router(std::move(extra))->listen(address, port, tls);
+}
+
+void sio_server::reload_tls(const tls_options& tls) {
+  std::shared_ptr<http_listener> listener;
+  {
+    std::lock_guard lock(mutex_);
+    listener = listener_;
+  }
+  if (!listener) throw std::logic_error("reload_tls: the server does not listen with TLS");
+  listener->reload_tls(tls);
+}
+
 void sio_server::serve(boost::asio::ip::tcp::socket socket,
                        std::vector<std::shared_ptr<endpoint>> extra) {
   const auto listener = router(std::move(extra));

@@ -4,22 +4,46 @@
 // followed by space-separated arguments). It is started with extra flags and
 // `--port 0`, prints `listening <port>` once ready, listens on 127.0.0.1 and
 // exits with status 0 on SIGTERM.
+//
+// SOCKETIO_E2E_TLS=1 runs the same suites over TLS: the fixture is started with
+// `--tls-cert/--tls-key` (a CA and a server certificate made with the openssl CLI at test
+// time, tls-certs.mjs), URLs become https/wss, and every client of these helpers trusts that
+// CA (`ca` option), so certificates are verified as in production.
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import http from "node:http";
+import https from "node:https";
 import net from "node:net";
+import tls from "node:tls";
 import path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
+import { testCertificates } from "./tls-certs.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 export const HOST = "127.0.0.1";
 export const SEP = "\x1e";
 export const EIO_PATH = "/engine.io/";
+
+/** True when the suites run over TLS (SOCKETIO_E2E_TLS=1). */
+export const TLS = process.env.SOCKETIO_E2E_TLS === "1";
+
+/**
+ * Client options that trust the test CA when `server` was started over TLS: `{ ca }`, else
+ * `{}`. For engine.io-client, socket.io-client, ws, https and tls.
+ */
+export function clientTls(server) {
+  return server.tls ? trustTestCa() : {};
+}
+
+/** `{ ca }` with the CA of the test certificates (tls-certs.mjs). */
+export function trustTestCa() {
+  return { ca: testCertificates().ca.pem };
+}
 
 /** True when the suite runs against the Node reference fixture (REFERENCE=1). */
 export const isReference = process.env.REFERENCE === "1";
@@ -40,9 +64,17 @@ const STOP_TIMEOUT_MS = 10000;
  * line has been printed. stop() sends SIGTERM, waits for the exit and asserts that the exit
  * status is 0.
  */
-export async function startServer(args = [], { command = fixtureCommand(), name = "fixture server" } = {}) {
+export async function startServer(args = [], { command, name = "fixture server", tls: useTls } = {}) {
+  // Over TLS only the fixture (the default command): the scenario servers have no TLS flags.
+  useTls ??= TLS && command === undefined;
+  command ??= fixtureCommand();
+  const tlsArgs = [];
+  if (useTls) {
+    const { server: cert } = testCertificates();
+    tlsArgs.push("--tls-cert", cert.cert, "--tls-key", cert.key);
+  }
   const [cmd, ...cmdArgs] = command;
-  const child = spawn(cmd, [...cmdArgs, ...args, "--port", "0"], {
+  const child = spawn(cmd, [...cmdArgs, ...tlsArgs, ...args, "--port", "0"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
@@ -110,11 +142,13 @@ export async function startServer(args = [], { command = fixtureCommand(), name 
   });
 
   let stopped = null;
+  const scheme = useTls ? "https" : "http";
   const server = {
     port,
-    base: `http://${HOST}:${port}`,
-    url: `http://${HOST}:${port}${EIO_PATH}`,
-    wsBase: `ws://${HOST}:${port}${EIO_PATH}`,
+    tls: useTls,
+    base: `${scheme}://${HOST}:${port}`,
+    url: `${scheme}://${HOST}:${port}${EIO_PATH}`,
+    wsBase: `${useTls ? "wss" : "ws"}://${HOST}:${port}${EIO_PATH}`,
     child,
     stderr: () => stderr,
     /** Complete stdout lines printed after `listening <port>`. */
@@ -262,7 +296,7 @@ export function pollingUrl(server, sid, extra = {}) {
 }
 
 export function wsUrl(server, params = {}) {
-  return eioUrl(server, { transport: "websocket", ...params }).replace(/^http:/, "ws:");
+  return eioUrl(server, { transport: "websocket", ...params }).replace(/^http/, "ws");
 }
 
 /**
@@ -281,7 +315,10 @@ export function request(url, { method = "GET", body, headers = {}, timeout = 500
       }
       hdrs["Content-Length"] = String(payload.length);
     }
-    const req = http.request(url, { method, headers: hdrs, agent: false, signal });
+    const secure = url.startsWith("https:");
+    const req = (secure ? https : http).request(url, {
+      method, headers: hdrs, agent: false, signal, ...(secure ? trustTestCa() : {}),
+    });
     const timer = setTimeout(() => {
       req.destroy(new Error(`${method} ${url} got no response within ${timeout} ms`));
     }, timeout);
@@ -368,15 +405,17 @@ export function expectSessionGone(server, sid, timeout = 3000) {
 }
 
 /**
- * Sends raw bytes on a fresh TCP connection. Resolves to an object with the
- * socket, a promise of everything received until the peer closes, and
- * `flushed` (resolves once the bytes were handed to the kernel).
+ * Sends raw bytes on a fresh TCP connection (over TLS when `tls`, by default in a TLS run).
+ * Resolves to an object with the socket, a promise of everything received until the peer
+ * closes, and `flushed` (resolves once the bytes were handed to the kernel).
  */
-export function rawConnect(port) {
+export function rawConnect(port, { tls: useTls = TLS } = {}) {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: HOST, port });
+    const socket = useTls
+      ? tls.connect({ host: HOST, port, ...trustTestCa() })
+      : net.connect({ host: HOST, port });
     socket.once("error", reject);
-    socket.once("connect", () => {
+    socket.once(useTls ? "secureConnect" : "connect", () => {
       socket.off("error", reject);
       const chunks = [];
       socket.on("data", (c) => chunks.push(c));
@@ -444,7 +483,10 @@ export class Queue {
  */
 export function connectWs(url, { headers = {}, timeout = 5000, maxPayload } = {}) {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers, perMessageDeflate: false, maxPayload: maxPayload ?? 100 * 1024 * 1024 });
+    const ws = new WebSocket(url, {
+      headers, perMessageDeflate: false, maxPayload: maxPayload ?? 100 * 1024 * 1024,
+      ...(url.startsWith("wss:") ? trustTestCa() : {}),
+    });
     const messages = new Queue("WebSocket message");
     let upgradeHeaders = null;
     let settled = false;
@@ -556,7 +598,7 @@ export async function quietly(fn) {
  */
 export async function eioClient(server, opts = {}, timeout = 5000) {
   const { Socket } = await import("engine.io-client");
-  const socket = new Socket(server.base, { path: "/engine.io/", ...opts });
+  const socket = new Socket(server.base, { path: "/engine.io/", ...clientTls(server), ...opts });
   const messages = new Queue("engine.io-client message");
   socket.on("message", (data) => messages.push(data));
   const closed = new Promise((resolve) => {

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import WebSocket from "ws";
 import {
+  clientTls,
   SEP,
   expectSessionGone,
   handshake,
@@ -125,7 +126,7 @@ describe(`--max-payload ${MAX}`, () => {
     });
 
     it("a message sent in fragments is refused with 1009 once their total passes maxPayload", async () => {
-      const ws = new WebSocket(wsUrl(server));
+      const ws = new WebSocket(wsUrl(server), clientTls(server));
       const closed = new Promise((resolve) => ws.once("close", (code) => resolve(code)));
       ws.on("error", () => {});
       const open = await withTimeout(

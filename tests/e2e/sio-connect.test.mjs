@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
+  clientTls,
   PollingSession,
   SID_RE,
   WAIT_MS,
@@ -192,7 +193,9 @@ describe("Socket.IO CONNECT", () => {
 
     it("`/` and `/custom` multiplexed on one manager share one engine session", async () => {
       const { Manager } = await socketIoClient();
-      const manager = new Manager(server.base, { path: "/socket.io/", reconnection: false, autoConnect: false });
+      const manager = new Manager(server.base, {
+        path: "/socket.io/", reconnection: false, autoConnect: false, ...clientTls(server),
+      });
       const main = track(manager.socket("/"));
       const custom = track(manager.socket("/custom", { auth: { ns: "custom" } }));
       try {
@@ -226,7 +229,9 @@ describe("Socket.IO CONNECT", () => {
 
     it("connecting to \"/random\" yields connect_error \"Invalid namespace\"", async () => {
       const { io } = await socketIoClient();
-      const socket = io(`${server.base}/random`, { path: "/socket.io/", forceNew: true, reconnection: false });
+      const socket = io(`${server.base}/random`, {
+        path: "/socket.io/", forceNew: true, reconnection: false, ...clientTls(server),
+      });
       try {
         const err = await withTimeout(new Promise((resolve) => socket.once("connect_error", resolve)),
           WAIT_MS, "connect_error");

@@ -19,6 +19,7 @@ import WebSocket from "ws";
 import {
   HOST,
   Queue,
+  clientTls,
   SEP,
   SID_RE,
   assertError,
@@ -35,6 +36,7 @@ import {
 export {
   HOST,
   Queue,
+  clientTls,
   SEP,
   SID_RE,
   assertError,
@@ -63,7 +65,7 @@ export async function startSio(args = []) {
   const server = await startServer(args);
   server.eioUrl = server.url;
   server.url = `${server.base}${SIO_PATH}`;
-  server.wsBase = `ws://${HOST}:${server.port}${SIO_PATH}`;
+  server.wsBase = `${server.tls ? "wss" : "ws"}://${HOST}:${server.port}${SIO_PATH}`;
   return server;
 }
 
@@ -282,7 +284,7 @@ export class PollingSession {
  */
 export class WsSession {
   static async open(server, ms = WAIT_MS) {
-    const ws = new WebSocket(wsUrl(server), { perMessageDeflate: false });
+    const ws = new WebSocket(wsUrl(server), { perMessageDeflate: false, ...clientTls(server) });
     const s = new WsSession(ws);
     await withTimeout(new Promise((resolve, reject) => {
       ws.once("open", resolve);
@@ -403,6 +405,7 @@ export async function sioClient(server, nsp = "/", opts = {}, ms = WAIT_MS) {
     forceNew: true,
     reconnection: false,
     autoConnect: false,
+    ...clientTls(server),
     ...opts,
   });
   const t = track(socket);

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
+  clientTls,
   SID_RE,
   WAIT_MS,
   assertSameValue,
@@ -108,7 +109,7 @@ describe("Socket.IO transports", () => {
 
   it("`/` and `/custom` multiplexed over an upgraded session", async () => {
     const { Manager } = await import("socket.io-client");
-    const manager = new Manager(server.base, { path: "/socket.io/", reconnection: false });
+    const manager = new Manager(server.base, { path: "/socket.io/", reconnection: false, ...clientTls(server) });
     const main = manager.socket("/");
     const custom = manager.socket("/custom", { auth: { n: 1 } });
     try {

@@ -79,6 +79,9 @@ class endpoint : public std::enable_shared_from_this<endpoint> {
   std::string upgrade_response(const http_exchange& exchange, bool with_initial_headers,
                                const header_list& common) const;
   session_limits limits() const;
+  /// The connection of an accepted upgrade, as a WebSocket transport on `s`'s lane (over TLS
+  /// when the connection is).
+  std::shared_ptr<ws_transport> take_websocket(http_exchange& exchange, const session& s) const;
 
   boost::asio::any_io_executor executor_;
   engine_options options_;

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,8 @@
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
+
+#include "engineio/detail/tls_stream.hpp"
 
 namespace socketio::detail {
 
@@ -44,6 +47,8 @@ class http_exchange {
   virtual std::optional<std::uint64_t> content_length() const = 0;
   virtual bool is_websocket_upgrade() const = 0;
   virtual std::string remote_address() const = 0;
+  /// True over TLS (request_info::secure).
+  virtual bool secure() const = 0;
 
   /// Headers added to every reply of this request (CORS).
   virtual void set_common_headers(header_list headers) = 0;
@@ -58,7 +63,10 @@ class http_exchange {
   virtual void watch_abort(std::function<void()> on_abort) = 0;
   /// Hands the TCP socket over for a WebSocket; the connection is finished afterwards.
   /// `leftover` receives bytes already read past the request head.
+  /// Plain connections only (secure() is false).
   virtual boost::asio::ip::tcp::socket take_socket(std::string& leftover) = 0;
+  /// The same over TLS: the TLS stream (with the TCP socket inside). Null when not secure().
+  virtual std::unique_ptr<tls_stream> take_tls_stream(std::string& leftover) = 0;
 };
 
 }  // namespace socketio::detail

@@ -1,6 +1,6 @@
 // The WebSocket transport: RFC 6455 framing written directly on the TCP socket (see
-// docs/architecture.md for why not Beast's websocket::stream). Everything runs on the owning
-// session's strand.
+// docs/architecture.md for why not Beast's websocket::stream), or over a TLS stream. Everything
+// runs on the owning session's strand.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -16,6 +16,7 @@
 #include "engineio/detail/lane.hpp"
 #include "engineio/detail/message.hpp"
 #include "engineio/detail/packet.hpp"
+#include "engineio/detail/tls_stream.hpp"
 #include "engineio/detail/ws_frame.hpp"
 #include "socketio/error.hpp"
 
@@ -40,6 +41,10 @@ class ws_transport : public std::enable_shared_from_this<ws_transport>, private 
   /// connection's strand, is released).
   ws_transport(boost::asio::ip::tcp::socket socket, std::shared_ptr<lane> home,
                std::size_t max_message, std::string leftover);
+  /// Over TLS: reads and writes go through `tls` (Asio's OpenSSL stream, asynchronous),
+  /// the plain path's direct system calls are not used.
+  ws_transport(std::unique_ptr<tls_stream> tls, std::shared_ptr<lane> home, std::size_t max_message,
+               std::string leftover);
   ~ws_transport() override;
 
   /// Writes `handshake` (the 101 response). Nothing is read until start_reading().
@@ -80,6 +85,12 @@ class ws_transport : public std::enable_shared_from_this<ws_transport>, private 
   void arm_close_deadline(std::chrono::steady_clock::duration after);
   void close_socket();
 
+  // --- TLS: one write in flight (everything pending, concatenated), one read always pending ---
+  void tls_pump();
+  void on_tls_written(const boost::system::error_code& ec);
+  void tls_read();
+  void on_tls_data(std::string_view data);
+
   // ws_frame_sink
   void on_ws_message(bool binary, std::string&& payload) override;
   void on_ws_ping(std::string_view payload) override;
@@ -104,6 +115,13 @@ class ws_transport : public std::enable_shared_from_this<ws_transport>, private 
   bool read_wait_pending_ = false;
   std::unique_ptr<boost::asio::steady_timer> close_timer_;
   token_bucket ping_bucket_;  // unlimited unless limit_pings() was called
+  // TLS only (null on a plain connection).
+  std::unique_ptr<tls_stream> tls_;
+  std::string tls_out_;             // the frames of the write in flight, back to back
+  std::unique_ptr<char[]> tls_in_;  // decrypted input of the read in flight
+  std::size_t tls_backlog_ = 0;     // bytes queued behind the write in flight
+  bool tls_writing_ = false;
+  bool tls_reading_ = false;
 };
 
 }  // namespace socketio::detail

@@ -330,6 +330,9 @@ class sio_server : public std::enable_shared_from_this<sio_server> {
 
   std::uint16_t listen(std::uint16_t port, const std::string& address,
                        std::vector<std::shared_ptr<endpoint>> extra);
+  std::uint16_t listen(std::uint16_t port, const tls_options& tls, const std::string& address,
+                       std::vector<std::shared_ptr<endpoint>> extra);
+  void reload_tls(const tls_options& tls);
   /// Serves a connection accepted by the host.
   void serve(boost::asio::ip::tcp::socket socket, std::vector<std::shared_ptr<endpoint>> extra);
   /// Stops listening, disconnects every socket, closes the adapters; `done` runs after the

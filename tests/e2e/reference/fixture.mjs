@@ -19,6 +19,7 @@
 //   --cors-credentials      (Access-Control-Allow-Credentials: true)
 //   --deny-param NAME       (refuse requests whose query has NAME, message "denied")
 //   --initial-header "Name: value"  (added to the handshake response)
+//   --tls-cert PEM --tls-key PEM    (files: serve https/wss instead of http/ws)
 //
 // One HTTP server (127.0.0.1 unless --host) serves two endpoints with the same engine
 // options:
@@ -48,7 +49,9 @@
 // cluster-sse-ack and bcast-ack, and runs the server-side handlers "sse" and
 // "sse-ack" for serverSideEmit from other nodes and from the redis emitter.
 
+import fs from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import process from "node:process";
 import { Server as EngineServer } from "engine.io";
 import { Server as SocketIOServer } from "socket.io";
@@ -75,6 +78,8 @@ function parseArgs(argv) {
     corsCredentials: false,
     denyParam: null,
     initialHeaders: [],
+    tlsCert: null,
+    tlsKey: null,
   };
   const intArg = (name, value) => {
     if (value === undefined || !/^\d+$/.test(value)) usage(`${name} needs a non-negative integer`);
@@ -111,6 +116,8 @@ function parseArgs(argv) {
       case "--cors-origin": opts.corsOrigins.push(value()); break;
       case "--cors-credentials": opts.corsCredentials = true; break;
       case "--deny-param": opts.denyParam = value(); break;
+      case "--tls-cert": opts.tlsCert = value(); break;
+      case "--tls-key": opts.tlsKey = value(); break;
       case "--initial-header": {
         const raw = value();
         const colon = raw.indexOf(":");
@@ -124,6 +131,9 @@ function parseArgs(argv) {
   }
   if (opts.corsCredentials && opts.corsOrigins.length === 0) {
     usage("--cors-credentials needs --cors-origin");
+  }
+  if ((opts.tlsCert === null) !== (opts.tlsKey === null)) {
+    usage("--tls-cert and --tls-key go together");
   }
   if (opts.noCors && (opts.corsOrigins.length > 0 || opts.corsCredentials)) {
     usage("--no-cors cannot be combined with --cors-origin or --cors-credentials");
@@ -239,6 +249,10 @@ io.of("/").on("connection", (socket) => {
   });
   socket.on("echo", (...args) => {
     ackWith(args, ...withoutAck(args));
+  });
+  // Not in FIXTURE.md: whether the connection came over TLS (tests/e2e/README.md).
+  socket.on("handshake-secure", (...args) => {
+    ackWith(args, socket.handshake.secure);
   });
   socket.on("join", (...args) => {
     const [room] = withoutAck(args);
@@ -423,7 +437,10 @@ function route(url) {
 const serverOptions = opts.requestTimeout
   ? { headersTimeout: opts.requestTimeout, requestTimeout: opts.requestTimeout, connectionsCheckingInterval: 50 }
   : {};
-const httpServer = http.createServer(serverOptions, (req, res) => {
+const tlsOptions = opts.tlsCert === null
+  ? null
+  : { cert: fs.readFileSync(opts.tlsCert), key: fs.readFileSync(opts.tlsKey) };
+const httpServer = (tlsOptions ? https : http).createServer({ ...serverOptions, ...tlsOptions }, (req, res) => {
   const engine = route(req.url);
   if (engine) {
     engine.handleRequest(req, res);
