@@ -27,12 +27,13 @@ std::chrono::seconds whole_seconds_up(std::chrono::nanoseconds wait) {
 
 }  // namespace
 
-double token_bucket::level(double rate, double burst, admission_clock::time_point now) const {
+double compact_token_bucket::level(double rate, double burst,
+                                   admission_clock::time_point now) const {
   const double elapsed = std::chrono::duration<double>(now - last_).count();
   return std::min(burst, tokens_ + std::max(0.0, elapsed) * rate);
 }
 
-bool token_bucket::take(double rate, double burst, admission_clock::time_point now) {
+bool compact_token_bucket::take(double rate, double burst, admission_clock::time_point now) {
   tokens_ = level(rate, burst, now);
   if (now > last_) last_ = now;
   if (tokens_ < 1.0) return false;
@@ -40,14 +41,14 @@ bool token_bucket::take(double rate, double burst, admission_clock::time_point n
   return true;
 }
 
-std::chrono::nanoseconds token_bucket::wait(double rate, double burst,
-                                            admission_clock::time_point now) const {
+std::chrono::nanoseconds compact_token_bucket::wait(double rate, double burst,
+                                                    admission_clock::time_point now) const {
   const double missing = 1.0 - level(rate, burst, now);
   if (missing <= 0 || rate <= 0) return std::chrono::nanoseconds(0);
   return std::chrono::nanoseconds(static_cast<std::int64_t>(std::ceil(missing / rate * 1e9)));
 }
 
-bool token_bucket::full(double rate, double burst, admission_clock::time_point now) const {
+bool compact_token_bucket::full(double rate, double burst, admission_clock::time_point now) const {
   return level(rate, burst, now) >= burst;
 }
 
@@ -76,7 +77,7 @@ std::optional<std::chrono::nanoseconds> address_buckets::take(const std::string&
   auto it = index_.find(key);
   if (it == index_.end()) {
     make_room(now);
-    order_.push_front(entry{key, token_bucket(burst_, now)});
+    order_.push_front(entry{key, compact_token_bucket(burst_, now)});
     // The index's key views the string inside the list node, which never moves.
     it = index_.emplace(order_.front().key, order_.begin()).first;
   } else if (it->second != order_.begin()) {

@@ -17,15 +17,15 @@ using socketio::detail::address_buckets;
 using socketio::detail::address_key;
 using socketio::detail::admission_clock;
 using socketio::detail::admission_control;
+using socketio::detail::compact_token_bucket;
 using socketio::detail::refusal_kind;
-using socketio::detail::token_bucket;
 using namespace std::chrono_literals;
 
 // An arbitrary, non-zero start: nothing may assume the clock starts at its epoch.
 const admission_clock::time_point t0 = admission_clock::time_point(1000h);
 
 TEST(TokenBucket, StartsFullTakesBurstThenRefillsAtRate) {
-  token_bucket b(3, t0);
+  compact_token_bucket b(3, t0);
   EXPECT_TRUE(b.take(2, 3, t0));
   EXPECT_TRUE(b.take(2, 3, t0));
   EXPECT_TRUE(b.take(2, 3, t0));
@@ -43,7 +43,7 @@ TEST(TokenBucket, StartsFullTakesBurstThenRefillsAtRate) {
 }
 
 TEST(TokenBucket, AClockThatStepsBackDoesNotMintTokens) {
-  token_bucket b(1, t0);
+  compact_token_bucket b(1, t0);
   EXPECT_TRUE(b.take(1, 1, t0));
   EXPECT_FALSE(b.take(1, 1, t0 - 10s));
   EXPECT_FALSE(b.take(1, 1, t0 + 999ms));

@@ -65,12 +65,16 @@ class upgrade_request final : public socketio::detail::http_exchange {
   std::optional<std::uint64_t> content_length() const override { return std::nullopt; }
   bool is_websocket_upgrade() const override { return true; }
   std::string remote_address() const override { return "127.0.0.1"; }
+  bool secure() const override { return false; }
   void set_common_headers(socketio::detail::header_list) override {}
   void reply(socketio::detail::http_reply) override {}
   void read_body(std::size_t, std::function<void(std::optional<std::string>, bool)>) override {}
   void watch_abort(std::function<void()>) override {}
   boost::asio::ip::tcp::socket take_socket(std::string&) override {
     return boost::asio::ip::tcp::socket(io_);
+  }
+  std::unique_ptr<socketio::detail::tls_stream> take_tls_stream(std::string&) override {
+    return nullptr;
   }
 
  private:

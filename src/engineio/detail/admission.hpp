@@ -25,11 +25,13 @@ class logger;
 
 using admission_clock = std::chrono::steady_clock;
 
-/// A token bucket whose rate and capacity are kept by its owner (so that a table of many
-/// buckets stores two fields each). Not thread-safe: the owner locks.
-class token_bucket {
+/// A token bucket whose rate and capacity are kept by its owner, so that a table of many
+/// buckets stores two fields each (common/detail/token_bucket.hpp keeps its own limit: one per
+/// socket or session). Not thread-safe: the owner locks.
+class compact_token_bucket {
  public:
-  token_bucket(double burst, admission_clock::time_point now) : tokens_(burst), last_(now) {}
+  compact_token_bucket(double burst, admission_clock::time_point now)
+      : tokens_(burst), last_(now) {}
 
   /// Refills for the time since the last call, then takes one token if there is one.
   bool take(double rate, double burst, admission_clock::time_point now);
@@ -62,7 +64,7 @@ class address_buckets {
  private:
   struct entry {
     std::string key;
-    token_bucket bucket;
+    compact_token_bucket bucket;
   };
   /// Forgets idle addresses from the least recently seen end, and the oldest one at the bound.
   void make_room(admission_clock::time_point now);
@@ -123,7 +125,7 @@ class admission_control {
   std::atomic<bool> draining_{false};
   std::atomic<std::size_t> sessions_{0};
   mutable std::mutex mutex_;  // guards the buckets
-  std::optional<token_bucket> global_;
+  std::optional<compact_token_bucket> global_;
   std::optional<address_buckets> by_address_;
   static constexpr std::size_t kinds = 5;
   std::atomic<std::uint64_t> refused_[kinds] = {};
