@@ -38,6 +38,7 @@ drain_run::drain_run(const std::shared_ptr<endpoint>& ep, drain_options options,
       done_(std::move(done)),
       strand_(ep->executor()),
       tick_timer_(strand_),
+      settle_timer_(strand_),
       deadline_timer_(strand_) {}
 
 std::function<void()> drain_run::closing_listener(std::shared_ptr<http_listener> listener,
@@ -63,10 +64,8 @@ std::future<void> drain_run::start() {
   }
   ep->admission().start_draining();
   // Admission refuses every handshake from here on, so the table only shrinks (but for a
-  // handshake admitted just before: refill() finds it).
-  ep->when_empty([self = shared_from_this()] {
-    boost::asio::post(self->strand_, [self] { self->finish(); });
-  });
+  // handshake admitted just before: refill() finds it, and finish_when_empty waits for it).
+  finish_when_empty();
   boost::asio::post(strand_, [self = shared_from_this()] {
     if (self->options_.deadline.count() > 0) {
       self->deadline_timer_.expires_after(self->options_.deadline);
@@ -132,6 +131,29 @@ void drain_run::close_rest() {
   // At once: a polling session asked earlier may still be waiting for its client's GET.
   for (const auto& s : rest)
     close_one_(s, true);
+}
+
+void drain_run::finish_when_empty() {
+  const auto ep = endpoint_.lock();
+  if (!ep) {
+    boost::asio::post(strand_, [self = shared_from_this()] { self->finish(); });
+    return;
+  }
+  ep->when_empty([self = shared_from_this()] {
+    boost::asio::post(self->strand_, [self] {
+      const auto now_ep = self->endpoint_.lock();
+      // The table is empty, but a handshake admitted just before the drain began may still be
+      // on its way into it (its slot is counted): look again shortly.
+      if (now_ep && now_ep->admission().stats().sessions != 0 && !self->complete_) {
+        self->settle_timer_.expires_after(std::chrono::milliseconds(10));
+        self->settle_timer_.async_wait([self](boost::system::error_code ec) {
+          if (!ec) self->finish_when_empty();
+        });
+        return;
+      }
+      self->finish();
+    });
+  });
 }
 
 void drain_run::finish() {

@@ -47,6 +47,8 @@ class drain_run : public std::enable_shared_from_this<drain_run> {
   /// Queues the sessions not asked to close yet; false when there are none.
   bool refill();
   void close_rest();
+  /// Finishes once the table is empty and no admitted handshake is still on its way in.
+  void finish_when_empty();
   void finish();
 
   std::weak_ptr<endpoint> endpoint_;
@@ -56,6 +58,7 @@ class drain_run : public std::enable_shared_from_this<drain_run> {
   // Everything below is touched on strand_ only.
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   boost::asio::steady_timer tick_timer_;
+  boost::asio::steady_timer settle_timer_;  // finish_when_empty's second look
   boost::asio::steady_timer deadline_timer_;
   std::chrono::steady_clock::time_point last_tick_;
   double quota_ = 1;  // the first session goes at once
