@@ -9,7 +9,7 @@
 # A reproducer can be replayed with: <fuzz-build-dir>/tests/fuzz/<target> <file>
 # (`base64 -d > file` turns the printed base64 back into the file).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 build=${1:?fuzz build directory}
 seconds=${2:-20}
 parallel=${3:-2}
