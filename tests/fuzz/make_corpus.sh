@@ -2,7 +2,7 @@
 # Regenerates tests/fuzz/corpus/<target>/ from real traffic: capture_traffic.mjs records the
 # npm clients against the fixture server, a real redis-server, and the Node Redis adapter's
 # captured payloads; then each target's libFuzzer -merge=1 keeps the smallest set of those
-# seeds that covers what all of them cover.
+# seeds that covers what all of them cover, plus the inputs in tests/fuzz/regressions/<target>/.
 #
 #   tests/fuzz/make_corpus.sh [release-build-dir] [fuzz-build-dir]
 #
@@ -25,5 +25,9 @@ for target in "${targets[@]}"; do
   mkdir -p "$corpus"
   "$fuzz/tests/fuzz/$target" -merge=1 -rss_limit_mb=2048 "$corpus" "$seeds/$target" 2>&1 |
     grep -E '^MERGE-OUTER: [0-9]+ new files' || true
+  # Inputs that once failed are kept whatever their coverage, so every run replays them.
+  if [ -d "tests/fuzz/regressions/$target" ]; then
+    cp "tests/fuzz/regressions/$target"/* "$corpus/"
+  fi
 done
 du -sh tests/fuzz/corpus
