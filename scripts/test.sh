@@ -101,24 +101,13 @@ build build/tsan -DCMAKE_BUILD_TYPE=Debug -DSOCKETIO_SANITIZE=thread -DSOCKETIO_
     sio-concurrency.test.mjs sio-rooms.test.mjs sio-lanes.test.mjs concurrency.test.mjs \
     api-attach.test.mjs admission.test.mjs drain.test.mjs)
 
-echo "== fuzzing: every network parser, 20 s each (libFuzzer + ASan + UBSan)"
+echo "== fuzzing: every network parser and the HTTP request path, 30 s each, two at a time (libFuzzer + ASan + UBSan)"
 cmake -S "$root" -B build/fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DSOCKETIO_FUZZ=ON -DSOCKETIO_BUILD_TESTS=OFF -DSOCKETIO_BUILD_EXAMPLES=OFF >/dev/null
-fuzz_targets=(ws_frame_fuzz eio_payload_fuzz sio_decoder_fuzz redis_wire_fuzz resp_reader_fuzz)
-cmake --build build/fuzz -j "$jobs" --target "${fuzz_targets[@]}"
-# The Redis wire decoders start from the captured traffic of Node nodes.
-mkdir -p build/fuzz/corpus/redis_wire_fuzz
-node -e '
-  const fs = require("fs"), path = require("path");
-  const dir = process.argv[1], out = process.argv[2];
-  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith(".json"))) {
-    const v = JSON.parse(fs.readFileSync(path.join(dir, f)));
-    if (v && v.payload_base64) fs.writeFileSync(path.join(out, f), Buffer.from(v.payload_base64, "base64"));
-  }' tests/data/redis-adapter build/fuzz/corpus/redis_wire_fuzz
-for target in "${fuzz_targets[@]}"; do
-  mkdir -p "build/fuzz/corpus/$target"
-  (cd build/fuzz && "tests/fuzz/$target" -max_total_time=20 -rss_limit_mb=2048 -print_final_stats=0 \
-    "corpus/$target" 2>&1 | tail -n 2)
-done
+cmake --build build/fuzz -j "$jobs" --target ws_frame_fuzz eio_payload_fuzz sio_decoder_fuzz \
+  redis_wire_fuzz resp_reader_fuzz msgpack_fuzz json_text_fuzz http_request_fuzz
+# Each starts from its committed corpus (tests/fuzz/corpus, made by tests/fuzz/make_corpus.sh);
+# a failure prints the report and the reproducer (hex and base64).
+scripts/fuzz.sh build/fuzz 30 2
 
 echo "== all tests passed"
