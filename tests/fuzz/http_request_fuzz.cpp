@@ -212,12 +212,15 @@ class memory_exchange final : public http_exchange,
            beast::iequals(bsv(header("upgrade")), "websocket");
   }
   std::string remote_address() const override { return "127.0.0.1"; }
+  bool secure() const override { return false; }
   void set_common_headers(header_list headers) override { common_ = std::move(headers); }
   void reply(http_reply r) override;
   void read_body(std::size_t limit,
                  std::function<void(std::optional<std::string>, bool)> done) override;
   void watch_abort(std::function<void()> on_abort) override { on_abort_ = std::move(on_abort); }
   boost::asio::ip::tcp::socket take_socket(std::string& leftover) override;
+  // Never called: this exchange is not secure().
+  std::unique_ptr<tls_stream> take_tls_stream(std::string&) override { return nullptr; }
 
   bool answered() const { return replied_ || socket_taken_; }
   bool replied() const { return replied_; }
