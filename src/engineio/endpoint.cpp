@@ -275,6 +275,7 @@ void endpoint::handle(const std::shared_ptr<http_exchange>& exchange) {
     auto denial = user_call(*log_, "allow_request", options_.allow_request, std::as_const(request))
                       .value_or(std::string(error_message(4)));
     if (denial) {
+      log_->log(log_level::debug, "handshake refused by allow_request");
       admission_.refused_by_policy();
       return upgrade ? refuse_upgrade(exchange, *denial)
                      : exchange->reply(error_reply(4, std::move(*denial)));
