@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, from Debian packages only. Idempotent.
-# --browser also installs Chromium, for the browser tests (tests/browser).
+# --browser also installs Chromium, for the browser tests (tests/browser). The openssl CLI makes
+# the TLS tests' certificates.
 set -euo pipefail
 
 packages=(build-essential cmake ninja-build ccache pkg-config clang-format
-          libboost-dev libboost-system-dev nlohmann-json3-dev libssl-dev libgtest-dev
+          libboost-dev libboost-system-dev nlohmann-json3-dev libssl-dev openssl libgtest-dev
           libhiredis-dev libmimalloc-dev redis-server clang libclang-rt-14-dev
           python3 python3-socketio python3-engineio python3-websocket python3-requests)
 if [ "${1:-}" = --browser ]; then packages+=(chromium); fi

@@ -72,8 +72,8 @@ void serve_plain(beast::tcp_stream stream, beast::flat_buffer buffer,
 void serve_http_connection(boost::asio::ip::tcp::socket socket,
                            std::shared_ptr<const http_listener> listener,
                            std::chrono::milliseconds request_timeout) {
-  auto c = std::make_shared<http_impl::plain_http_connection>(
-      http_impl::beast::tcp_stream(std::move(socket)), std::move(listener), request_timeout);
+  auto c = std::make_shared<http_impl::plain_http_connection>(std::move(socket),
+                                                              std::move(listener), request_timeout);
   c->start();
 }
 

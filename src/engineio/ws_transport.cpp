@@ -76,7 +76,7 @@ ws_transport::ws_transport(std::unique_ptr<tls_stream> tls, std::shared_ptr<lane
       lane_(std::move(home)),
       parser_(max_message),
       tail_(std::move(leftover)),
-      tls_(std::move(tls)) {}
+      tls_(std::make_unique<tls_io>(std::move(tls))) {}
 
 ws_transport::~ws_transport() = default;
 
@@ -109,9 +109,9 @@ bool ws_transport::write(std::span<const message_ptr> batch) {
   pending_.insert(pending_.end(), batch.begin(), batch.end());
   if (tls_) {
     for (const auto& m : batch)
-      tls_backlog_ += m->ws_size();
+      tls_->backlog += m->ws_size();
     tls_pump();
-    if (tls_backlog_ < tls_backlog_limit && !socket_closed_ && !write_failed_) return true;
+    if (tls_->backlog < tls_backlog_limit && !socket_closed_ && !write_failed_) return true;
     batch_outstanding_ = true;
     return false;
   }
@@ -448,7 +448,7 @@ void ws_transport::shutdown_after_close_frame() {
   if (tls_) {
     // The close frame is out: no close_notify follows (it would need a TLS shutdown beside the
     // read in flight); the TCP FIN ends the stream, as in the plain case.
-    tls_->shutdown_send();
+    tls_->stream->shutdown_send();
     if (parser_.closed()) {
       close_socket();
       return;
@@ -475,7 +475,7 @@ void ws_transport::close_socket() {
   owner_.reset();
   if (close_timer_) close_timer_->cancel();
   if (tls_) {
-    tls_->close();  // the write and read in flight complete with operation_aborted
+    tls_->stream->close();  // the write and read in flight complete with operation_aborted
   } else {
     boost::system::error_code ec;
     socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
@@ -489,11 +489,11 @@ void ws_transport::close_socket() {
 // --- TLS ---
 
 void ws_transport::tls_pump() {
-  if (tls_writing_ || socket_closed_ || write_failed_) return;
+  if (tls_->writing || socket_closed_ || write_failed_) return;
   if (front_ == pending_.size()) {
     pending_.clear();
     front_ = 0;
-    tls_backlog_ = 0;
+    tls_->backlog = 0;
     if (pending_.capacity() > 2) std::vector<message_ptr>().swap(pending_);
     if (close_frame_sent_) {
       shutdown_after_close_frame();
@@ -511,30 +511,30 @@ void ws_transport::tls_pump() {
   while (end < pending_.size() &&
          (end == front_ || size + pending_[end]->ws_size() <= tls_max_write))
     size += pending_[end++]->ws_size();
-  tls_out_.clear();
-  tls_out_.reserve(size);
+  tls_->out.clear();
+  tls_->out.reserve(size);
   for (std::size_t i = front_; i < end; ++i) {
     const auto& m = *pending_[i];
     if (!m.framed) {
-      tls_out_.append(m.ws_header.view());
-      if (!m.binary) tls_out_.append(type_digit(m.type));
+      tls_->out.append(m.ws_header.view());
+      if (!m.binary) tls_->out.append(type_digit(m.type));
     }
-    tls_out_.append(m.data);
+    tls_->out.append(m.data);
     pending_[i].reset();  // the bytes are copied: the shared message is released now
   }
   front_ = end;
-  tls_backlog_ = 0;
+  tls_->backlog = 0;
   for (std::size_t i = front_; i < pending_.size(); ++i)
-    tls_backlog_ += pending_[i]->ws_size();
-  tls_writing_ = true;
-  tls_->async_write(tls_out_, lane_->strand(),
-                    [self = shared_from_this()](const boost::system::error_code& ec) {
-                      self->on_tls_written(ec);
-                    });
+    tls_->backlog += pending_[i]->ws_size();
+  tls_->writing = true;
+  tls_->stream->async_write(tls_->out, lane_->strand(),
+                            [self = shared_from_this()](const boost::system::error_code& ec) {
+                              self->on_tls_written(ec);
+                            });
 }
 
 void ws_transport::on_tls_written(const boost::system::error_code& ec) {
-  tls_writing_ = false;
+  tls_->writing = false;
   if (socket_closed_) return;
   if (ec) {
     write_failed_ = true;
@@ -543,22 +543,23 @@ void ws_transport::on_tls_written(const boost::system::error_code& ec) {
     return;
   }
   // A burst's buffer is released; an ordinary one is kept for the next write.
-  if (tls_out_.capacity() > tls_read_chunk) std::string().swap(tls_out_);
+  if (tls_->out.capacity() > tls_read_chunk) std::string().swap(tls_->out);
   tls_pump();
-  if (batch_outstanding_ && tls_backlog_ < tls_backlog_limit && !socket_closed_ && !write_failed_) {
+  if (batch_outstanding_ && tls_->backlog < tls_backlog_limit && !socket_closed_ &&
+      !write_failed_) {
     batch_outstanding_ = false;
     if (const auto owner = owner_) owner->on_ws_written(*this);
   }
 }
 
 void ws_transport::tls_read() {
-  if (socket_closed_ || tls_reading_) return;
-  tls_reading_ = true;
-  if (!tls_in_) tls_in_ = std::make_unique<char[]>(tls_read_chunk);
-  tls_->async_read_some(
-      std::span<char>(tls_in_.get(), tls_read_chunk), lane_->strand(),
+  if (socket_closed_ || tls_->reading) return;
+  tls_->reading = true;
+  if (!tls_->in) tls_->in = std::make_unique<char[]>(tls_read_chunk);
+  tls_->stream->async_read_some(
+      std::span<char>(tls_->in.get(), tls_read_chunk), lane_->strand(),
       [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-        self->tls_reading_ = false;
+        self->tls_->reading = false;
         if (self->socket_closed_) return;
         if (ec) {
           // close_notify or a TCP close is the peer leaving ("transport close"); anything else
@@ -569,7 +570,7 @@ void ws_transport::tls_read() {
           return;
         }
         // After a protocol error, input is read and dropped until the peer closes (discard_input).
-        if (!self->read_failed_) self->on_tls_data(std::string_view(self->tls_in_.get(), n));
+        if (!self->read_failed_) self->on_tls_data(std::string_view(self->tls_->in.get(), n));
         self->tls_read();
       });
 }

@@ -18,6 +18,7 @@ import {
   Queue,
   eventually,
   isReference,
+  letServerPark,
   once,
   request,
   startServer,
@@ -352,6 +353,65 @@ describe("failed and stalled handshakes", () => {
     } finally {
       c.close();
     }
+  });
+});
+
+describe("a parked polling GET over TLS", () => {
+  let server;
+  before(async () => {
+    // Long heartbeats: only the abort watch can end these sessions within the test.
+    server = await startTls(["--ping-interval", "20000", "--ping-timeout", "20000"]);
+  });
+  after(() => server?.stop());
+
+  async function handshakeSid() {
+    const res = await request(`${server.base}/engine.io/?EIO=4&transport=polling`);
+    return JSON.parse(res.text.slice(1)).sid;
+  }
+  const target = (sid) => `/engine.io/?EIO=4&transport=polling&sid=${sid}`;
+  const getRequest = (sid) => `GET ${target(sid)} HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`;
+
+  /** Resolves once polling `sid` answers "Session ID unknown"; fails after `ms`. */
+  async function gone(sid, ms) {
+    await eventually(async () => {
+      const res = await request(`${server.base}${target(sid)}`, { method: "POST", body: "3" });
+      assert.equal(res.status, 400);
+    }, { timeout: ms });
+  }
+
+  for (const end of ["close_notify", "TCP close"]) {
+    it(`a client that leaves (${end}) while its GET is parked ends the session`, async () => {
+      const sid = await handshakeSid();
+      const s = tls.connect({ host: HOST, port: server.port, ca: testCertificates().ca.pem });
+      s.on("error", () => {});
+      await once(s, "secureConnect");
+      s.write(getRequest(sid));
+      await letServerPark();
+      if (end === "close_notify") s.end(); else s.destroy();
+      await gone(sid, 3000);
+    });
+  }
+
+  it("a pipelined request is not an abort: the session lives on", async () => {
+    const sid = await handshakeSid();
+    const s = tls.connect({ host: HOST, port: server.port, ca: testCertificates().ca.pem });
+    s.on("error", () => {});
+    let received = "";
+    s.on("data", (d) => {
+      received += d.toString();
+    });
+    await once(s, "secureConnect");
+    s.write(getRequest(sid));
+    await letServerPark();
+    // The next GET, in a TLS record of its own, while the first is parked.
+    s.write(getRequest(sid));
+    await letServerPark();
+    const post = await request(`${server.base}${target(sid)}`, { method: "POST", body: "4hello" });
+    assert.equal(post.status, 200);
+    await eventually(() => assert.match(received, /\r\n\r\n4hello$/));
+    // The pipelined GET is now the parked one; leaving ends the session.
+    s.end();
+    await gone(sid, 3000);
   });
 });
 

@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 
 #include <optional>
+#include <type_traits>
 
 #include "common/detail/logger.hpp"
 #include "engineio/detail/endpoint.hpp"
@@ -59,6 +60,15 @@ class http_connection final : public http_exchange,
         listener_(std::move(listener)),
         request_timeout_(request_timeout),
         keep_(std::move(keep)) {}
+
+  /// A plain connection straight from its accepted socket (no stream to move).
+  template <class S = Stream>
+  requires std::is_same_v<S, beast::tcp_stream> http_connection(
+      boost::asio::ip::tcp::socket socket, std::shared_ptr<const http_listener> listener,
+      std::chrono::milliseconds request_timeout)
+      : stream_(std::move(socket)),
+        listener_(std::move(listener)),
+        request_timeout_(request_timeout) {}
 
   void start() { read_header(); }
 

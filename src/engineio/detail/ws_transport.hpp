@@ -115,13 +115,17 @@ class ws_transport : public std::enable_shared_from_this<ws_transport>, private 
   bool read_wait_pending_ = false;
   std::unique_ptr<boost::asio::steady_timer> close_timer_;
   token_bucket ping_bucket_;  // unlimited unless limit_pings() was called
-  // TLS only (null on a plain connection).
-  std::unique_ptr<tls_stream> tls_;
-  std::string tls_out_;             // the frames of the write in flight, back to back
-  std::unique_ptr<char[]> tls_in_;  // decrypted input of the read in flight
-  std::size_t tls_backlog_ = 0;     // bytes queued behind the write in flight
-  bool tls_writing_ = false;
-  bool tls_reading_ = false;
+  // TLS only: null on a plain connection, which pays one pointer for it.
+  struct tls_io {
+    explicit tls_io(std::unique_ptr<tls_stream> s) : stream(std::move(s)) {}
+    std::unique_ptr<tls_stream> stream;
+    std::string out;             // the frames of the write in flight, back to back
+    std::unique_ptr<char[]> in;  // decrypted input of the read in flight
+    std::size_t backlog = 0;     // bytes queued behind the write in flight
+    bool writing = false;
+    bool reading = false;
+  };
+  std::unique_ptr<tls_io> tls_;
 };
 
 }  // namespace socketio::detail
