@@ -100,6 +100,17 @@ build build/tsan -DCMAKE_BUILD_TYPE=Debug -DSOCKETIO_SANITIZE=thread -DSOCKETIO_
   node --test --test-concurrency=1 api-threads.test.mjs api-engine-threads.test.mjs \
     sio-concurrency.test.mjs sio-rooms.test.mjs sio-lanes.test.mjs concurrency.test.mjs \
     api-attach.test.mjs admission.test.mjs drain.test.mjs)
+# The same fixture over TLS: handshakes, encrypted reads and writes hop between the
+# connection's strand and the lanes.
+(cd tests/e2e &&
+  TSAN_OPTIONS=halt_on_error=1 SOCKETIO_E2E_TLS=1 \
+  FIXTURE_SERVER="$root/build/tsan/examples/socketio-fixture-server --threads 4" \
+  node --test --test-concurrency=1 sio-rooms.test.mjs sio-lanes.test.mjs websocket.test.mjs \
+    upgrade.test.mjs)
+(cd tests/e2e &&
+  TSAN_OPTIONS=halt_on_error=1 \
+  FIXTURE_SERVER="$root/build/tsan/examples/socketio-fixture-server --threads 4" \
+  node --test --test-concurrency=1 tls.test.mjs)
 
 echo "== fuzzing: every network parser and the HTTP request path, 30 s each, two at a time (libFuzzer + ASan + UBSan)"
 cmake -S "$root" -B build/fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
