@@ -19,6 +19,7 @@
 //   --cors-credentials      (Access-Control-Allow-Credentials: true)
 //   --deny-param NAME       (refuse requests whose query has NAME, message "denied")
 //   --initial-header "Name: value"  (added to the handshake response)
+//   --tls-cert PEM --tls-key PEM    (serve https/wss with this certificate and key)
 //
 // One HTTP server (127.0.0.1 unless --host) serves two endpoints with the same engine
 // options:
@@ -48,7 +49,9 @@
 // cluster-sse-ack and bcast-ack, and runs the server-side handlers "sse" and
 // "sse-ack" for serverSideEmit from other nodes and from the redis emitter.
 
+import fs from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import process from "node:process";
 import { Server as EngineServer } from "engine.io";
 import { Server as SocketIOServer } from "socket.io";
@@ -75,6 +78,8 @@ function parseArgs(argv) {
     corsCredentials: false,
     denyParam: null,
     initialHeaders: [],
+    tlsCert: null,
+    tlsKey: null,
   };
   const intArg = (name, value) => {
     if (value === undefined || !/^\d+$/.test(value)) usage(`${name} needs a non-negative integer`);
@@ -118,6 +123,8 @@ function parseArgs(argv) {
         opts.initialHeaders.push([raw.slice(0, colon).trim(), raw.slice(colon + 1).trim()]);
         break;
       }
+      case "--tls-cert": opts.tlsCert = value(); break;
+      case "--tls-key": opts.tlsKey = value(); break;
       default:
         usage(`unknown argument ${JSON.stringify(arg)}`);
     }
@@ -125,6 +132,7 @@ function parseArgs(argv) {
   if (opts.corsCredentials && opts.corsOrigins.length === 0) {
     usage("--cors-credentials needs --cors-origin");
   }
+  if ((opts.tlsCert === null) !== (opts.tlsKey === null)) usage("--tls-cert and --tls-key go together");
   if (opts.noCors && (opts.corsOrigins.length > 0 || opts.corsCredentials)) {
     usage("--no-cors cannot be combined with --cors-origin or --cors-credentials");
   }
@@ -423,7 +431,8 @@ function route(url) {
 const serverOptions = opts.requestTimeout
   ? { headersTimeout: opts.requestTimeout, requestTimeout: opts.requestTimeout, connectionsCheckingInterval: 50 }
   : {};
-const httpServer = http.createServer(serverOptions, (req, res) => {
+const tlsOptions = opts.tlsCert === null ? null : { cert: fs.readFileSync(opts.tlsCert), key: fs.readFileSync(opts.tlsKey) };
+const handler = (req, res) => {
   const engine = route(req.url);
   if (engine) {
     engine.handleRequest(req, res);
@@ -431,7 +440,10 @@ const httpServer = http.createServer(serverOptions, (req, res) => {
   }
   res.writeHead(404, { "Content-Type": "text/plain" });
   res.end("not found");
-});
+};
+const httpServer = tlsOptions
+  ? https.createServer({ ...serverOptions, ...tlsOptions }, handler)
+  : http.createServer(serverOptions, handler);
 
 httpServer.on("upgrade", (req, socket, head) => {
   const engine = route(req.url);
