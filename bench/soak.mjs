@@ -273,6 +273,7 @@ export function analyse(data) {
 
   // RSS
   const line = fit(window.map((s) => [s.ts, s.rss]));
+  a.rssFit = line;
   a.rssSlopeBytesPerMinute = line.slope * 60;
   a.windowSeconds = window.length ? window.at(-1).ts - window[0].ts : NaN;
   a.rssFittedRise = line.slope * a.windowSeconds;
@@ -286,6 +287,11 @@ export function analyse(data) {
   a.rssWarmupEnd = first?.rss;
   a.rssEnd = last?.rss;
   a.leakPerReplacement = a.rssFittedRise / a.replacedInWindow;
+  // The second half of the window alone: a leak keeps rising there, a warm-up step does not.
+  const late = window.filter((s) => s.ts >= (window[0]?.ts ?? 0) + a.windowSeconds / 2);
+  a.rssLateMin = Math.min(...late.map((s) => s.rss));
+  a.rssLateMax = Math.max(...late.map((s) => s.rss));
+  a.rssLateFrom = late[0]?.ts;
   check("RSS flat after warm-up", Number.isFinite(a.rssFittedRise) && a.rssFittedRise <= a.rssLimit,
     `fitted rise ${kib(a.rssFittedRise)} over ${f(a.windowSeconds, 0)} s (slope ${kib(a.rssSlopeBytesPerMinute)}/min) ≤ ${leakBytesPerReplacement} B × ${fi(a.replacedInWindow)} connections replaced = ${kib(a.rssLimit)}`);
 
@@ -326,8 +332,15 @@ export function analyse(data) {
   a.unansweredByFaulty = unansweredByFaulty;
   check("every request answered, but those of the faulty clients", unansweredByFaulty <= 2 * injected,
     `${fi(a.totals.echoesAcked)} of ${fi(a.totals.echoesSent)} echoes and ${fi(a.totals.broadcastsAcked)} of ${fi(a.totals.broadcastsSent)} broadcasts acked; the ${unansweredByFaulty} others were in flight on the ${injected} clients reset or stalled (at most 2 each)`);
-  check("the server closed every stalled connection (heartbeat timeout)", a.totals.stalls > 0 && a.totals.stallsClosedByServer === a.totals.stalls,
-    `${a.totals.stallsClosedByServer} of ${a.totals.stalls} stalled connections closed by the server within ping interval + ping timeout + 5 s`);
+  const sc = g.map((d) => d.stallCloseSeconds).filter(Boolean);
+  a.stallClose = {
+    n: sc.reduce((x, y) => x + y.n, 0),
+    min: Math.min(...sc.map((x) => x.min)),
+    p50: sc[0]?.p50,
+    max: Math.max(...sc.map((x) => x.max)),
+  };
+  check("the server closed every stalled connection (heartbeat timeout)", a.totals.stalls > 0 && a.totals.stallsClosedByServer === a.totals.stalls && a.stallClose.n === a.totals.stalls,
+    `${a.totals.stallsClosedByServer} of ${a.totals.stalls} stalled connections closed by the server within ping interval + ping timeout + 5 s; closed ${f(a.stallClose.min, 1)} – ${f(a.stallClose.max, 1)} s after the client stopped reading (median ${f(a.stallClose.p50, 1)} s; ping interval ${data.opts.pingInterval / 1000} s + timeout ${data.opts.pingTimeout / 1000} s)`);
   check("the server exited cleanly", data.serverExit?.exit === 0, JSON.stringify(data.serverExit));
   if (data.error) check("the run completed", false, data.error);
   a.ok = a.checks.every((c) => c.ok);
@@ -368,11 +381,13 @@ export function writeReport(data, outFile) {
   L.push(`| connecting ${fi(o.clients)} clients | ${f(Math.max(...(data.connect ?? []).map((c) => c.connectSeconds)), 1)} s |`);
   L.push(`| RSS: baseline, end of warm-up (t=${f(o.warmup, 0)} s), end of run, after the clients left | ${mib(data.baseline.rss)}, ${mib(a.rssWarmupEnd)}, ${mib(a.rssEnd)}, ${mib(data.after?.rss)} |`);
   L.push(`| RSS after warm-up: min – max, least-squares slope, fitted rise | ${mib(a.rssMin)} – ${mib(a.rssMax)}, ${kib(a.rssSlopeBytesPerMinute)}/min, ${kib(a.rssFittedRise)} over ${f(a.windowSeconds, 0)} s (${f(a.leakPerReplacement, 1)} bytes per connection replaced) |`);
+  L.push(`| RSS in the second half of that window (t ≥ ${f(a.rssLateFrom, 0)} s): min – max | ${mib(a.rssLateMin)} – ${mib(a.rssLateMax)} (${kib(a.rssLateMax - a.rssLateMin)} apart) |`);
   L.push(`| descriptors: baseline, during the steady phase (min – max), after | ${data.baseline.fds}, ${a.fdRange[0]} – ${a.fdRange[1]}, ${data.after?.fds ?? "n/a"} |`);
   L.push(`| clients that joined (initial + replacements) | ${fi(t.joined)} |`);
   L.push(`| clients replaced during the steady phase | ${fi(t.joined - o.clients)} (${f((t.joined - o.clients) / steadyS, 1)}/s) |`);
   L.push(`| graceful leaves (leave, Socket.IO DISCONNECT, WebSocket close), the final ones included | ${fi(t.graceful)} |`);
   L.push(`| injected: TCP resets / stalled readers (closed by the server) | ${fi(t.resets)} / ${fi(t.stalls)} (${fi(t.stallsClosedByServer)}) |`);
+  L.push(`| stalled reader to the server's close (seen every 100 ms from the TCP state, nothing read) | ${f(a.stallClose.min, 1)} – ${f(a.stallClose.max, 1)} s, median ${f(a.stallClose.p50, 1)} s |`);
   L.push(`| echoes acked / sent | ${fi(t.echoesAcked)} / ${fi(t.echoesSent)} (${f(t.echoesAcked / steadyS, 0)}/s) |`);
   L.push(`| broadcasts acked / sent | ${fi(t.broadcastsAcked)} / ${fi(t.broadcastsSent)}, rooms of ${o.roomSize} |`);
   L.push(`| deliveries received; of which required by the checks | ${fi(t.deliveries)} (${f(t.deliveries / steadyS, 0)}/s); ${fi(t.requiredDeliveries)} over ${fi(t.checkedMembers)} members checked |`);
@@ -437,10 +452,10 @@ function chart(data, a) {
   const tMax = Math.max(...s.map((x) => x.ts), 1);
   const X = (t) => left + (t / tMax) * W;
   const out = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${left + W + 30}" height="${top + 2 * H + gap + 50}" font-family="sans-serif" font-size="12">`);
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${left + W + 30}" height="${top + 3 * H + 2 * gap + 50}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="100%" height="100%" fill="white"/>`);
-  const panel = (y0, title, series, unit) => {
-    const all = series.flatMap((sr) => sr.values);
+  const panel = (y0, title, series, unit, only = () => true) => {
+    const all = series.flatMap((sr) => sr.values.filter((v, i) => only(s[i])));
     let lo = Math.min(...all);
     let hi = Math.max(...all);
     if (hi - lo < 1e-9) hi = lo + 1;
@@ -452,7 +467,8 @@ function chart(data, a) {
     out.push(`<rect x="${left}" y="${y0}" width="${W}" height="${H}" fill="none" stroke="#999"/>`);
     for (let i = 0; i <= 4; i++) {
       const v = lo + ((hi - lo) * i) / 4;
-      out.push(`<text x="${left - 6}" y="${Y(v) + 4}" text-anchor="end">${v >= 100 ? Math.round(v) : v.toFixed(1)}</text>`);
+      const digits = hi - lo < 2 ? 2 : v >= 100 ? 0 : 1;
+      out.push(`<text x="${left - 6}" y="${Y(v) + 4}" text-anchor="end">${v.toFixed(digits)}</text>`);
       out.push(`<line x1="${left}" x2="${left + W}" y1="${Y(v)}" y2="${Y(v)}" stroke="#eee"/>`);
     }
     const wx = X(data.opts.warmup);
@@ -462,7 +478,7 @@ function chart(data, a) {
     out.push(`<line x1="${dx}" x2="${dx}" y1="${y0}" y2="${y0 + H}" stroke="#666" stroke-dasharray="4 3"/>`);
     let ly = y0 + 14;
     for (const sr of series) {
-      const pts = s.map((x, i) => `${X(x.ts).toFixed(1)},${Y(sr.values[i]).toFixed(1)}`).join(" ");
+      const pts = s.map((x, i) => (only(x) ? `${X(x.ts).toFixed(1)},${Y(sr.values[i]).toFixed(1)}` : null)).filter(Boolean).join(" ");
       out.push(`<polyline points="${pts}" fill="none" stroke="${sr.color}" stroke-width="1.5"/>`);
       out.push(`<text x="${left + W - 8}" y="${ly}" text-anchor="end" fill="${sr.color}">${sr.label}</text>`);
       ly += 14;
@@ -472,11 +488,16 @@ function chart(data, a) {
   panel(top, `Server RSS (fitted slope after warm-up ${kib(a.rssSlopeBytesPerMinute)}/min)`, [
     { label: "VmRSS", color: "#1f77b4", values: s.map((x) => x.rss / 1048576) },
   ], "MiB");
-  panel(top + H + gap, "Server descriptors − baseline, and the generators' active clients", [
+  const inWindow = (x) => x.phase === "steady" && x.ts >= data.opts.warmup && x.ts <= data.opts.duration;
+  panel(top + H + gap, `Server RSS after warm-up, zoomed, with the least-squares line (rise ${kib(a.rssFittedRise)})`, [
+    { label: "VmRSS", color: "#1f77b4", values: s.map((x) => x.rss / 1048576) },
+    { label: "fitted", color: "#c60", values: s.map((x) => (a.rssFit.intercept + a.rssFit.slope * x.ts) / 1048576) },
+  ], "MiB", inWindow);
+  panel(top + 2 * (H + gap), "Server descriptors − baseline, and the generators' active clients", [
     { label: "server fds − baseline", color: "#d62728", values: s.map((x) => x.fds - data.baseline.fds) },
     { label: "active clients", color: "#2ca02c", values: s.map((x) => x.active) },
   ], "count");
-  const yAxis = top + 2 * H + gap + 20;
+  const yAxis = top + 3 * H + 2 * gap + 20;
   for (let i = 0; i <= 5; i++) {
     const t = (tMax * i) / 5;
     out.push(`<text x="${X(t)}" y="${yAxis}" text-anchor="middle">${Math.round(t)}</text>`);

@@ -138,7 +138,9 @@ struct member final : sio_sink {
   std::uint64_t echo_round = 0;
   std::string echo_expected;
   clock_type::time_point echo_sent;
-  clock_type::time_point until;    // closing: the close handshake's limit; stalled: when to look
+  clock_type::time_point until;  // closing: the close handshake's limit; stalled: when to look
+  clock_type::time_point stalled_at;
+  bool close_seen = false;         // stalled: the server's close was seen (TCP state)
   std::vector<std::uint32_t> got;  // broadcast ids received
   bool grace_passed = false;       // done for a whole tick: no completion refers to it any more
 };
@@ -164,6 +166,8 @@ struct soak_run {
   activity_counts done;
   std::vector<std::string> reasons;  // the first few error reasons
   std::vector<std::uint32_t> echo_latency_us;
+  // Stalled connections: seconds from the stall to the server's close, seen every tick.
+  std::vector<double> stall_close_seconds;
   std::uint32_t tick_max_latency_us = 0;
   std::size_t echo_cursor = 0, bcast_cursor = 0;
   double echo_budget = 0, bcast_budget = 0, churn_budget = 0, reset_budget = 0, stall_budget = 0;
@@ -477,7 +481,8 @@ struct soak_run {
       ++done.stalls;
       member& r = retire(*m);
       r.ph = phase::stalled;
-      r.until = clock_type::now() + stall_hold;
+      r.stalled_at = clock_type::now();
+      r.until = r.stalled_at + stall_hold;
       r.client->stall();
     }
   }
@@ -495,7 +500,12 @@ struct soak_run {
         note("no close from the server 5 s after disconnecting");
         m.ph = phase::done;
         m.client->abort();
-      } else if (m.ph == phase::stalled && now >= m.until) {
+      } else if (m.ph == phase::stalled && !m.close_seen && m.client->server_closed_unread()) {
+        // Without reading: the client stays stalled until its time is up.
+        m.close_seen = true;
+        stall_close_seconds.push_back(std::chrono::duration<double>(now - m.stalled_at).count());
+      }
+      if (m.ph == phase::stalled && now >= m.until) {
         if (m.client->server_closed_after_stall()) {
           ++done.stalls_closed;
         } else {
@@ -607,6 +617,16 @@ void member::on_closed(sio_client&, std::string_view why) {
   run.on_closed(*this, why);
 }
 
+void write_stall_closes(json_writer& out, std::vector<double>& s) {
+  std::sort(s.begin(), s.end());
+  out.begin_object("stallCloseSeconds");
+  out.field("n", s.size());
+  out.field("min", s.empty() ? NAN : s.front());
+  out.field("p50", s.empty() ? NAN : s[s.size() / 2]);
+  out.field("max", s.empty() ? NAN : s.back());
+  out.end_object();
+}
+
 void write_latency(json_writer& out, std::vector<std::uint32_t>& lat) {
   std::sort(lat.begin(), lat.end());
   out.begin_object("echoLatencyMs");
@@ -698,6 +718,7 @@ bool run_soak(run_context& ctx, json_writer& out) {
   out.field("pings", d.pings);
   out.field("skipped", d.skipped);
   write_latency(out, run.echo_latency_us);
+  write_stall_closes(out, run.stall_close_seconds);
   run.errors.write(out);
   out.field("errorTotal", run.errors.total());
   write_own_delta(out, g0, g1);

@@ -1,5 +1,7 @@
 #include "stream_link.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -14,6 +16,16 @@ void stream_link::reset() {
     ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive);
   }
   close();
+}
+
+bool stream_link::server_closed_unread() {
+  const int fd = native_handle();
+  if (fd < 0) return true;
+  ::tcp_info info{};
+  socklen_t size = sizeof info;
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &size) != 0) return false;
+  return info.tcpi_state == TCP_CLOSE_WAIT || info.tcpi_state == TCP_CLOSE ||
+         info.tcpi_state == TCP_LAST_ACK;
 }
 
 bool stream_link::server_closed_after_stall() {

@@ -40,6 +40,9 @@ class stream_link {
   // After stall(): reads and drops what arrived meanwhile; true when the server has closed the
   // connection (end of stream or reset), false when it is still open.
   bool server_closed_after_stall();
+  // After stall(), without reading: true once the server has closed its end (the kernel saw its
+  // FIN or reset: TCP state CLOSE_WAIT or CLOSE), whatever unread data is still queued.
+  bool server_closed_unread();
 
  protected:
   // The connection's descriptor, or -1 when closed.

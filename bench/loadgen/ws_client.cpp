@@ -43,6 +43,10 @@ bool ws_client::server_closed_after_stall() {
   return link_->server_closed_after_stall();
 }
 
+bool ws_client::server_closed_unread() {
+  return link_->server_closed_unread();
+}
+
 void ws_client::fail(std::string_view why) {
   link_->close();
   mark_closed(why);

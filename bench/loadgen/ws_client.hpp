@@ -27,8 +27,10 @@ class ws_client final : public sio_client, private stream_link::handler {
   void disconnect();
   void abort();
   void stall();
-  // After stall(): true when the server has closed the connection meanwhile.
+  // After stall(): true when the server has closed the connection meanwhile (reads and drops
+  // what is queued), and the same without reading anything.
   bool server_closed_after_stall();
+  bool server_closed_unread();
 
  private:
   void send_sio(std::string_view packet) override;
