@@ -85,7 +85,9 @@ function makeCertificate() {
 }
 
 function serverCommand(tls) {
-  const common = ["--port", 0, "--ping-interval", 25000, "--ping-timeout", 20000, "--threads", 1];
+  // connectTimeout 30 s (both modes): on a busy machine 10,000 TLS handshakes take long enough
+  // that the default 1 s between the Engine.IO open and the Socket.IO CONNECT can run out.
+  const common = ["--port", 0, "--ping-interval", 25000, "--ping-timeout", 20000, "--connect-timeout", 30000, "--threads", 1];
   if (tls) common.push("--tls-cert", certFile, "--tls-key", keyFile);
   return opts.server === "cpp" ? { cmd: opts.cppBin, args: common } : { cmd: process.execPath, args: [fixtureCopy, ...common] };
 }
@@ -233,7 +235,7 @@ export function writeReport(data, outFile) {
   L.push("## Method");
   L.push("");
   const fo = data.sizes.fanout;
-  L.push(`- Server: ${data.server === "cpp" ? "`socketio-fixture-server`" : "`tests/e2e/reference/fixture.mjs` run from bench/.work so that it loads bench/node_modules"} with \`--port 0 --ping-interval 25000 --ping-timeout 20000 --threads 1\`, plus \`--tls-cert --tls-key\` for TLS (a self-signed P-256 certificate made with the openssl CLI). A fresh server per run, pinned to CPU 0; \`socketio-loadgen\` pinned to CPU 1 (\`--tls\`: Boost.Asio SSL streams, no certificate check, TLS 1.3 as negotiated). The two modes alternate within a repetition and the order flips every repetition.`);
+  L.push(`- Server: ${data.server === "cpp" ? "`socketio-fixture-server`" : "`tests/e2e/reference/fixture.mjs` run from bench/.work so that it loads bench/node_modules"} with \`--port 0 --ping-interval 25000 --ping-timeout 20000 --connect-timeout 30000 --threads 1\`, plus \`--tls-cert --tls-key\` for TLS (a self-signed P-256 certificate made with the openssl CLI). A fresh server per run, pinned to CPU 0; \`socketio-loadgen\` pinned to CPU 1 (\`--tls\`: Boost.Asio SSL streams, no certificate check, TLS 1.3 as negotiated). The two modes alternate within a repetition and the order flips every repetition.`);
   L.push(`- fanout: ${fi(fo.clients)} WebSocket members in one room, ${fo.inFlight} \`bcast\` in flight until ${fo.broadcasts} are acked after 20 warm-up ones, ${fo.payload}-byte payload; every member checks every message (loss, duplicates, order, bytes). Server CPU over the measured phase (per-thread schedstat; user and kernel from /proc/PID/stat) divided by the deliveries. Over TLS each delivery is encrypted once per member, so the difference is the per-connection encryption and the larger writes.`);
   L.push(`- idle: 50 warm-up connections opened and closed, RSS read, then ${fi(data.sizes.idle)} WebSocket connections (200 handshakes in flight) that stay idle; RSS read ${settleMs / 1000} s after the last one connected. RSS per connection = (after − before) / N. CPU per connect covers the TCP accept, the TLS handshake (ECDHE P-256, ECDSA signature) and the Engine.IO/Socket.IO handshakes.`);
   L.push(`- Machine: ${env.nproc} × ${env.model}, kernel ${env.kernel}, node ${env.node}; shared with other work: the "other CPUs busy" column is the CPU time of every other process during each run, in CPUs.`);

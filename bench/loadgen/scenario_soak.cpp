@@ -142,7 +142,7 @@ struct member final : sio_sink {
   clock_type::time_point stalled_at;
   bool close_seen = false;         // stalled: the server's close was seen (TCP state)
   std::vector<std::uint32_t> got;  // broadcast ids received
-  bool grace_passed = false;       // done for a whole tick: no completion refers to it any more
+  int ticks_done = 0;              // ticks since it was done (deleted after a second)
 };
 
 struct soak_run {
@@ -489,8 +489,8 @@ struct soak_run {
 
   // Closing members whose close handshake is overdue, stalled ones whose time is up, and the
   // ones that are done. A closed socket's pending operations complete (aborted) on the loop
-  // soon after the close, and their handlers still look at the link: a member is deleted only
-  // one whole tick after it was done, and never inside a client callback.
+  // soon after the close, and a plain link's handlers still look at the link: a member is
+  // deleted only a second after it was done, and never inside a client callback.
   void sweep() {
     const auto now = clock_type::now();
     for (auto& owned : retiring) {
@@ -516,9 +516,11 @@ struct soak_run {
         m.client->abort();
       }
     }
-    std::erase_if(retiring, [](const auto& m) { return m->ph == phase::done && m->grace_passed; });
+    std::erase_if(retiring, [](const auto& m) {
+      return m->ph == phase::done && m->ticks_done >= ticks_per_report;
+    });
     for (auto& m : retiring) {
-      if (m->ph == phase::done) m->grace_passed = true;
+      if (m->ph == phase::done) ++m->ticks_done;
     }
   }
 

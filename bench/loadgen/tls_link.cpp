@@ -18,8 +18,12 @@ using tcp = asio::ip::tcp;
 
 tls_link::tls_link(loop& l, handler& h) : loop_(l), handler_(h) {}
 
+tls_link::~tls_link() {
+  close();
+}
+
 void tls_link::connect() {
-  session_ = std::make_shared<session>(loop_.io(), *loop_.tls());
+  session_ = std::make_shared<session>(loop_.io(), *loop_.tls(), this);
   auto& socket = session_->stream.next_layer();
   boost::system::error_code ec;
   socket.open(tcp::v4(), ec);
@@ -32,45 +36,43 @@ void tls_link::connect() {
   ::setsockopt(socket.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
   socket.bind(tcp::endpoint(loop_.next_source(), 0), ec);
   if (ec) return fail("bind: " + ec.message());
-  const auto gen = ++generation_;
-  socket.async_connect(
-      loop_.server(), [this, gen, s = session_](const boost::system::error_code& error) {
-        if (gen != generation_) return;
-        if (error) return fail("connect: " + error.message());
-        boost::system::error_code ignored;
-        s->stream.next_layer().set_option(tcp::no_delay(true), ignored);
-        s->stream.async_handshake(asio::ssl::stream_base::client,
-                                  [this, gen, s](const boost::system::error_code& e) {
-                                    if (gen != generation_) return;
-                                    if (e) return fail("TLS handshake: " + e.message());
-                                    ready_ = true;
-                                    read();
-                                    handler_.on_link_connected();
-                                    if (gen == generation_) flush();
-                                  });
-      });
+  socket.async_connect(loop_.server(), [s = session_](const boost::system::error_code& error) {
+    if (s->owner == nullptr) return;
+    tls_link& self = *s->owner;
+    if (error) return self.fail("connect: " + error.message());
+    boost::system::error_code ignored;
+    s->stream.next_layer().set_option(tcp::no_delay(true), ignored);
+    s->stream.async_handshake(asio::ssl::stream_base::client,
+                              [s](const boost::system::error_code& e) {
+                                if (s->owner == nullptr) return;
+                                tls_link& link = *s->owner;
+                                if (e) return link.fail("TLS handshake: " + e.message());
+                                link.ready_ = true;
+                                link.read();
+                                link.handler_.on_link_connected();
+                                if (s->owner != nullptr) link.flush();
+                              });
+  });
 }
 
 void tls_link::read() {
-  const auto gen = generation_;
   auto s = session_;
-  s->stream.async_read_some(
-      asio::buffer(s->buffer),
-      [this, gen, s](const boost::system::error_code& error, std::size_t n) {
-        if (gen != generation_) return;
-        if (error) {
-          const bool ended =
-              error == asio::error::eof || error == asio::ssl::error::stream_truncated;
-          return fail(ended ? "closed by the server" : "read: " + error.message());
-        }
-        in_read_ = true;
-        handler_.on_link_data(std::string_view(s->buffer.data(), n));
-        in_read_ = false;
-        // The handler may have closed (or closed and reopened) the link.
-        if (gen != generation_) return;
-        flush();
-        read();
-      });
+  s->stream.async_read_some(asio::buffer(s->buffer), [s](const boost::system::error_code& error,
+                                                         std::size_t n) {
+    if (s->owner == nullptr) return;
+    tls_link& self = *s->owner;
+    if (error) {
+      const bool ended = error == asio::error::eof || error == asio::ssl::error::stream_truncated;
+      return self.fail(ended ? "closed by the server" : "read: " + error.message());
+    }
+    self.in_read_ = true;
+    self.handler_.on_link_data(std::string_view(s->buffer.data(), n));
+    // The handler may have closed (or closed and reopened, or deleted) the link.
+    if (s->owner == nullptr) return;
+    self.in_read_ = false;
+    self.flush();
+    self.read();
+  });
 }
 
 void tls_link::write(std::string_view bytes) {
@@ -85,14 +87,14 @@ void tls_link::flush() {
   s->sending.swap(out_);
   out_.clear();
   writing_ = true;
-  const auto gen = generation_;
   asio::async_write(s->stream, asio::buffer(s->sending),
-                    [this, gen, s](const boost::system::error_code& error, std::size_t) {
-                      if (gen != generation_) return;
-                      writing_ = false;
+                    [s](const boost::system::error_code& error, std::size_t) {
+                      if (s->owner == nullptr) return;
+                      tls_link& self = *s->owner;
+                      self.writing_ = false;
                       s->sending.clear();
-                      if (error) return fail("write: " + error.message());
-                      flush();
+                      if (error) return self.fail("write: " + error.message());
+                      self.flush();
                     });
 }
 
@@ -101,8 +103,9 @@ void tls_link::close() {
   open_ = false;
   ready_ = false;
   writing_ = false;
-  ++generation_;
+  in_read_ = false;
   out_.clear();
+  session_->owner = nullptr;
   // No TLS close_notify: the WebSocket close handshake above it is the goodbye that matters,
   // and a load generator need not wait for the server's.
   boost::system::error_code ignored;
@@ -112,7 +115,7 @@ void tls_link::close() {
 
 void tls_link::stall() {
   if (!open_) return;
-  ++generation_;
+  session_->owner = nullptr;  // nothing pending reaches the link any more
   out_.clear();
   ready_ = false;  // nothing is written any more
   boost::system::error_code ignored;

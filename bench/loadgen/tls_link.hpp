@@ -22,6 +22,7 @@ namespace loadgen {
 class tls_link final : public stream_link {
  public:
   tls_link(loop& l, handler& h);
+  ~tls_link() override;
   tls_link(const tls_link&) = delete;
   tls_link& operator=(const tls_link&) = delete;
 
@@ -32,11 +33,16 @@ class tls_link final : public stream_link {
   void stall() override;
 
  private:
-  // What pending operations use; they hold it too, so that closing (or reconnecting) the
-  // link never frees a buffer or stream an aborted operation still touches.
+  // What pending operations use; they hold it too, so that closing (or reconnecting, or
+  // deleting) the link never frees a buffer or stream an operation still touches. An SSL
+  // operation can outlive the socket's close (one waiting for the other direction's read is
+  // woken by that read, not by the close), so completions reach the link only through `owner`,
+  // which is cleared when the link is done with the session.
   struct session {
-    session(boost::asio::io_context& io, boost::asio::ssl::context& tls) : stream(io, tls) {}
+    session(boost::asio::io_context& io, boost::asio::ssl::context& tls, tls_link* o)
+        : stream(io, tls), owner(o) {}
     boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream;
+    tls_link* owner;
     std::string sending;
     std::array<char, 4096> buffer;
   };
@@ -50,7 +56,6 @@ class tls_link final : public stream_link {
   handler& handler_;
   std::shared_ptr<session> session_;
   std::string out_;
-  std::uint32_t generation_ = 0;  // tells a stale completion from the current connection's
   bool open_ = false;
   bool ready_ = false;  // handshake done
   bool in_read_ = false;
