@@ -184,6 +184,19 @@ export class Generator {
   }
 }
 
+/** A self-signed P-256 certificate for 127.0.0.1 in `dir` (openssl CLI): { cert, key } paths. */
+export function makeCertificate(dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  const cert = `${dir}/cert.pem`;
+  const key = `${dir}/key.pem`;
+  execFileSync("openssl", [
+    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+    "-keyout", key, "-out", cert, "-days", "7", "-subj", "/CN=127.0.0.1",
+    "-addext", "subjectAltName=IP:127.0.0.1",
+  ], { stdio: ["ignore", "ignore", "pipe"] });
+  return { cert, key };
+}
+
 export function git(repoDir, args) {
   try {
     return execFileSync("git", ["-C", repoDir, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();

@@ -4,8 +4,8 @@
 // bench/SOAK.md and bench/soak.svg. Started by bench/soak.sh, which builds the binaries.
 //
 //   node bench/soak.mjs [--clients N] [--duration S] [--warmup S] [--quick] [--out FILE]
-//                       [--cpp-bin PATH] [--loadgen-bin PATH] [--threads N]
-//   node bench/soak.mjs --render bench/.work/soak.json [--out FILE]   (report from saved data)
+//                       [--cpp-bin PATH] [--loadgen-bin PATH] [--threads N] [--tls]
+//   node bench/soak.mjs --render bench/.work/SOAK.json [--out FILE]   (report from saved data)
 //
 // The server runs pinned to CPU 0 (taskset), the generators to CPU 1, as in bench.mjs. Above
 // 15,000 connections the clients are split over two generator processes, each with its own
@@ -18,7 +18,8 @@ import path from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import {
-  CLK_TCK, Generator, cpuSample, fdCount, git, machineTicks, processTicks, rssBytes, sleep, startServer, stopProcess,
+  CLK_TCK, Generator, cpuSample, fdCount, git, machineTicks, makeCertificate, processTicks, rssBytes, sleep, startServer,
+  stopProcess,
 } from "./proc-util.mjs";
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -38,6 +39,7 @@ const opts = {
   pingInterval: 10000,
   pingTimeout: 5000,
   threads: 1,
+  tls: false, // wss: the server with --tls-cert/--tls-key, the generators with --tls
   quick: false,
   out: null,
   cppBin: path.join(repoDir, "build/release/examples/socketio-fixture-server"),
@@ -65,6 +67,7 @@ const opts = {
     else if (a === "--stalls") opts.stalls = num(a, v(), 0, 100);
     else if (a === "--threads") opts.threads = num(a, v(), 1, 16);
     else if (a === "--quick") opts.quick = true;
+    else if (a === "--tls") opts.tls = true;
     else if (a === "--out") opts.out = path.resolve(v());
     else if (a === "--cpp-bin") opts.cppBin = path.resolve(v());
     else if (a === "--loadgen-bin") opts.loadgenBin = path.resolve(v());
@@ -91,6 +94,10 @@ const perProcessConnections = 15000;
 
 async function run() {
   const serverArgs = ["--port", 0, "--ping-interval", opts.pingInterval, "--ping-timeout", opts.pingTimeout, "--threads", opts.threads];
+  if (opts.tls) {
+    const { cert, key } = makeCertificate(path.join(workDir, "tls"));
+    serverArgs.push("--tls-cert", cert, "--tls-key", key);
+  }
   const srv = await startServer(opts.cppBin, serverArgs, 0, "socketio-fixture-server");
   log(`server pid ${srv.pid} on port ${srv.port}`);
   const data = { env: environment(), opts: { ...opts }, serverArgs, samples: [], generators: [] };
@@ -115,6 +122,7 @@ async function run() {
         "--resets-per-second", share(opts.resets, p), "--stalls-per-second", share(opts.stalls, p),
         "--ping-interval-ms", opts.pingInterval, "--ping-timeout-ms", opts.pingTimeout,
         "--room-prefix", `soak${p}`, "--source-first", `127.${p + 1}.0.1`, "--source-count", 32,
+        ...(opts.tls ? ["--tls"] : []),
       ], 1));
     }
 
@@ -361,7 +369,7 @@ export function writeReport(data, outFile) {
   const L = [];
   L.push("# Soak: the C++ fixture server under churn for " + (o.duration >= 120 ? `${f(o.duration / 60, 0)} minutes` : `${o.duration} s`));
   L.push("");
-  L.push(`**${a.ok ? "PASS" : "FAIL"}** — ${fi(o.clients)} WebSocket clients, ${o.churnPercent} % of them replaced per second, ${o.resets} resets/s and ${o.stalls} stalled readers/s injected. ${data.env.date}, commit ${data.env.commit}${data.env.dirtyFiles ? ` (+${data.env.dirtyFiles} uncommitted files)` : ""}.`);
+  L.push(`**${a.ok ? "PASS" : "FAIL"}** — ${fi(o.clients)} WebSocket clients${o.tls ? " over TLS" : ""}, ${o.churnPercent} % of them replaced per second, ${o.resets} resets/s and ${o.stalls} stalled readers/s injected. ${data.env.date}, commit ${data.env.commit}${data.env.dirtyFiles ? ` (+${data.env.dirtyFiles} uncommitted files)` : ""}.`);
   L.push("");
   L.push("```sh");
   L.push(data.env.command);
@@ -521,7 +529,8 @@ async function main() {
   }
   fs.mkdirSync(workDir, { recursive: true });
   const data = await run();
-  const json = path.join(workDir, opts.quick ? "soak-quick.json" : "soak.json");
+  // Named after the report, so that a short run with --out does not replace the full run's data.
+  const json = path.join(workDir, `${path.basename(opts.out).replace(/\.md$/, "")}.json`);
   fs.writeFileSync(json, JSON.stringify(data));
   const a = writeReport(data, opts.out);
   log(`wrote ${path.relative(process.cwd(), opts.out)} (data: ${path.relative(process.cwd(), json)}): ${a.ok ? "PASS" : "FAIL"}`);

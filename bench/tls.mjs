@@ -13,7 +13,6 @@
 // `--tls-cert PEM --tls-key PEM` (docs/FIXTURE.md); a C++ fixture built before it had them
 // exits with a usage error, and this script then says so and exits with status 3.
 
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -21,7 +20,8 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { median } from "./load-util.mjs";
 import {
-  CLK_TCK, Generator, cpuDelta, cpuSample, git, machineTicks, processTicks, rssBytes, sleep, startServer, stopProcess,
+  CLK_TCK, Generator, cpuDelta, cpuSample, git, machineTicks, makeCertificate, processTicks, rssBytes, sleep, startServer,
+  stopProcess,
 } from "./proc-util.mjs";
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -74,15 +74,6 @@ const certDir = path.join(workDir, "tls");
 const certFile = path.join(certDir, "cert.pem");
 const keyFile = path.join(certDir, "key.pem");
 const fixtureCopy = path.join(workDir, "fixture.mjs");
-
-function makeCertificate() {
-  fs.mkdirSync(certDir, { recursive: true });
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-    "-keyout", keyFile, "-out", certFile, "-days", "7", "-subj", "/CN=127.0.0.1",
-    "-addext", "subjectAltName=IP:127.0.0.1",
-  ], { stdio: ["ignore", "ignore", "pipe"] });
-}
 
 function serverCommand(tls) {
   // connectTimeout 30 s (both modes): on a busy machine 10,000 TLS handshakes take long enough
@@ -277,7 +268,7 @@ async function main() {
   }
   if (!fs.existsSync(opts.loadgenBin)) throw new Error(`missing ${opts.loadgenBin}: build it first (bench/tls.sh does)`);
   fs.mkdirSync(workDir, { recursive: true });
-  makeCertificate();
+  makeCertificate(certDir);
   if (opts.server === "node") {
     fs.copyFileSync(path.join(repoDir, "tests/e2e/reference/fixture.mjs"), fixtureCopy);
   } else {
