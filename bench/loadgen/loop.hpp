@@ -3,6 +3,7 @@
 // runs everything (the harness pins the process to one core), so nothing here is locked.
 #pragma once
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
@@ -11,6 +12,10 @@
 #include <functional>
 #include <string>
 #include <vector>
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace loadgen {
 
@@ -26,6 +31,10 @@ class loop {
   const boost::asio::ip::tcp::endpoint& server() const { return server_; }
   const std::string& host_header() const { return host_header_; }
   boost::asio::ip::address_v4 next_source();
+
+  // Set (--tls): WebSocket connections speak TLS with this client context.
+  void use_tls(boost::asio::ssl::context& tls) { tls_ = &tls; }
+  boost::asio::ssl::context* tls() const { return tls_; }
 
   // Every socket reads into this one buffer and keeps only an incomplete tail of its own, so
   // that 19,000 idle connections do not each hold a read buffer.
@@ -43,12 +52,17 @@ class loop {
 
  private:
   boost::asio::io_context io_{1};
+  // Keeps run_one_for() waiting for its timeout when no operation is pending (a soak run's
+  // last stalled connections have none) instead of returning at once, which would spin.
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
+      io_.get_executor()};
   boost::asio::ip::tcp::endpoint server_;
   std::string host_header_;
   std::uint32_t first_source_;
   unsigned source_count_;
   unsigned next_source_ = 0;
   std::vector<char> read_buffer_;
+  boost::asio::ssl::context* tls_ = nullptr;
   std::uint64_t rng_ = 0x9E3779B97F4A7C15ULL;
 };
 

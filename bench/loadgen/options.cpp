@@ -14,6 +14,8 @@ Scenarios (Socket.IO v5 over Engine.IO v4 against the fixture contract, docs/FIX
   echo        C clients each keep one acked "echo" in flight for R round trips; latency
   idle        open N connections, wait (stdin "go" lines pace the phases), then prove liveness
   idle-pings  idle plus a measured window in which every client must answer every ping
+  soak        C clients in rooms for --duration seconds with echoes, broadcasts, churn and a
+              few injected faults (resets, stalled readers); every message and ack checked
 Options:
   --port P                server port on --host (127.0.0.1)
   --server-pid PID        read the server's CPU from /proc right before and after the
@@ -34,6 +36,18 @@ Options:
   --window S              idle-pings: measured window, seconds (10)
   --ping-interval-ms MS   idle-pings: the server's ping interval (1000)
   --liveness N            idle: clients that echo at the end (20)
+  --tls                   WebSocket over TLS (wss), no certificate check (not with polling)
+Soak options:
+  --duration S                steady phase, seconds (60)
+  --echo-interval S           one echo per client every S seconds on average (10)
+  --broadcasts-per-second B   bcast to the sender's room, in all (20)
+  --churn-per-second R        clients that leave, disconnect and are replaced (15)
+  --resets-per-second R       clients that vanish with a TCP reset (0.2)
+  --stalls-per-second R       clients that stop reading with the connection open (0.2)
+  --room-size M               clients per room (50)
+  --room-prefix P             room names P-0, P-1, ... (soak); one per generator process
+  --ping-interval-ms MS, --ping-timeout-ms MS   the server's (1000, 5000): a stalled
+                              connection must be closed by the server within their sum + 5 s
 Output: one JSON object per line on stdout ("event": "ready", "connected", "window", "done");
 exit status 0 when every check passed, 1 when one failed (the last line says why), 2 on usage.
 )";
@@ -61,6 +75,10 @@ bool parse_options(int argc, char** argv, options& o, std::string& error) {
   if (argc > 1 && argv[1][0] != '-') o.scenario = argv[i++];
   for (; i < argc; ++i) {
     const std::string_view a = argv[i];
+    if (a == "--tls") {
+      o.tls = true;
+      continue;
+    }
     if (i + 1 >= argc) {
       error = std::string(a) + " needs a value";
       return false;
@@ -107,6 +125,24 @@ bool parse_options(int argc, char** argv, options& o, std::string& error) {
       ok = parse_number(v, o.ping_interval_ms);
     else if (a == "--liveness")
       ok = parse_number(v, o.liveness);
+    else if (a == "--duration")
+      ok = parse_seconds(v, o.duration_seconds);
+    else if (a == "--echo-interval")
+      ok = parse_seconds(v, o.echo_interval_seconds) && o.echo_interval_seconds > 0;
+    else if (a == "--broadcasts-per-second")
+      ok = parse_seconds(v, o.broadcasts_per_second);
+    else if (a == "--churn-per-second")
+      ok = parse_seconds(v, o.churn_per_second);
+    else if (a == "--resets-per-second")
+      ok = parse_seconds(v, o.resets_per_second);
+    else if (a == "--stalls-per-second")
+      ok = parse_seconds(v, o.stalls_per_second);
+    else if (a == "--room-size")
+      ok = parse_number(v, o.room_size) && o.room_size > 0;
+    else if (a == "--room-prefix")
+      o.room_prefix = v;
+    else if (a == "--ping-timeout-ms")
+      ok = parse_number(v, o.ping_timeout_ms);
     else {
       error = "unknown option " + std::string(a);
       return false;
@@ -117,8 +153,8 @@ bool parse_options(int argc, char** argv, options& o, std::string& error) {
     }
   }
   if (o.scenario != "fanout" && o.scenario != "echo" && o.scenario != "idle" &&
-      o.scenario != "idle-pings") {
-    error = "scenario must be fanout, echo, idle or idle-pings";
+      o.scenario != "idle-pings" && o.scenario != "soak") {
+    error = "scenario must be fanout, echo, idle, idle-pings or soak";
     return false;
   }
   if (o.transport != "websocket" && o.transport != "polling") {
@@ -134,6 +170,10 @@ bool parse_options(int argc, char** argv, options& o, std::string& error) {
     return false;
   }
   const bool polling = o.transport == "polling";
+  if (o.tls && polling) {
+    error = "--tls is for WebSocket connections only";
+    return false;
+  }
   if (o.clients == 0) {
     o.clients = o.scenario == "fanout" ? (polling ? 200 : 1000) : o.scenario == "echo" ? 100 : 1000;
   }

@@ -8,7 +8,7 @@
 namespace loadgen {
 
 struct options {
-  std::string scenario;                 // fanout | echo | idle | idle-pings
+  std::string scenario;                 // fanout | echo | idle | idle-pings | soak
   std::string transport = "websocket";  // fanout members: websocket | polling
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
@@ -28,6 +28,17 @@ struct options {
   double window_seconds = 10;        // idle-pings: measured window
   unsigned ping_interval_ms = 1000;  // idle-pings: the server's, to check the count per client
   std::size_t liveness = 20;         // idle: clients that echo at the end
+  bool tls = false;                  // WebSocket over TLS (no certificate check)
+  // soak
+  double duration_seconds = 60;       // the steady phase
+  double echo_interval_seconds = 10;  // per client, on average
+  double broadcasts_per_second = 20;  // in all
+  double churn_per_second = 15;       // clients replaced gracefully
+  double resets_per_second = 0.2;     // clients that vanish with a TCP reset
+  double stalls_per_second = 0.2;     // clients that stop reading
+  std::size_t room_size = 50;         // clients per room
+  std::string room_prefix = "soak";   // rooms are PREFIX-0, PREFIX-1, ...
+  unsigned ping_timeout_ms = 5000;    // the server's (how long a stalled client is watched)
 };
 
 // Parses argv; on error returns false with `error` set.

@@ -38,5 +38,6 @@ struct run_context {
 bool run_fanout(run_context& ctx, json_writer& result);
 bool run_echo(run_context& ctx, json_writer& result);
 bool run_idle(run_context& ctx, json_writer& result);
+bool run_soak(run_context& ctx, json_writer& result);
 
 }  // namespace loadgen

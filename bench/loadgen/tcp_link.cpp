@@ -28,6 +28,7 @@ void tcp_link::connect() {
   socket_.open(tcp::v4(), ec);
   if (ec) return fail("socket: " + ec.message());
   open_ = true;
+  stalled_ = false;
   // Choose the ephemeral port at connect time, per 4-tuple, instead of at bind time, when it
   // would have to be unique per source address whatever the destination.
   const int one = 1;
@@ -50,6 +51,7 @@ void tcp_link::connect() {
 }
 
 void tcp_link::write(std::string_view bytes) {
+  if (stalled_) return;
   out_.append(bytes);
   if (!in_read_ && !connecting_) flush();
 }
@@ -59,10 +61,25 @@ void tcp_link::close() {
   open_ = false;
   connecting_ = false;
   write_waiting_ = false;
+  stalled_ = false;
   ++generation_;
   out_.clear();
   boost::system::error_code ignored;
   socket_.close(ignored);
+}
+
+void tcp_link::stall() {
+  if (!open_) return;
+  stalled_ = true;
+  out_.clear();
+  // Pending waits complete as stale; nothing reads or writes this socket any more.
+  ++generation_;
+  boost::system::error_code ignored;
+  socket_.cancel(ignored);
+}
+
+int tcp_link::native_handle() {
+  return open_ ? socket_.native_handle() : -1;
 }
 
 void tcp_link::fail(std::string_view why) {

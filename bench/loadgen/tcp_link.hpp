@@ -11,36 +11,26 @@
 #include <string_view>
 
 #include "loop.hpp"
+#include "stream_link.hpp"
 
 namespace loadgen {
 
-class tcp_link {
+class tcp_link final : public stream_link {
  public:
-  class handler {
-   public:
-    virtual void on_link_connected() = 0;
-    // `data` is only valid during the call.
-    virtual void on_link_data(std::string_view data) = 0;
-    virtual void on_link_closed(std::string_view why) = 0;
-
-   protected:
-    ~handler() = default;
-  };
-
   tcp_link(loop& l, handler& h);
   tcp_link(const tcp_link&) = delete;
   tcp_link& operator=(const tcp_link&) = delete;
 
-  // Opens a new connection (the previous one, if any, must be closed).
-  void connect();
-  // Queues `bytes`; they are written now unless the link is inside its own read handler, in
-  // which case everything queued there goes out in one write when the handler returns.
-  void write(std::string_view bytes);
-  // Closes without notifying the handler.
-  void close();
-  bool is_open() const { return open_; }
+  void connect() override;
+  // Bytes are written now unless the link is inside its own read handler, in which case
+  // everything queued there goes out in one write when the handler returns.
+  void write(std::string_view bytes) override;
+  void close() override;
+  bool is_open() const override { return open_; }
+  void stall() override;
 
  private:
+  int native_handle() override;
   void wait_readable();
   void on_readable();
   void flush();
@@ -56,6 +46,7 @@ class tcp_link {
   bool connecting_ = false;
   bool in_read_ = false;
   bool write_waiting_ = false;
+  bool stalled_ = false;
 };
 
 }  // namespace loadgen

@@ -1,23 +1,54 @@
 #include "ws_client.hpp"
 
 #include "http_head.hpp"
+#include "tcp_link.hpp"
+#include "tls_link.hpp"
 #include "ws_codec.hpp"
 
 namespace loadgen {
 
+namespace {
+std::unique_ptr<stream_link> make_link(loop& l, stream_link::handler& h) {
+  if (l.tls()) return std::make_unique<tls_link>(l, h);
+  return std::make_unique<tcp_link>(l, h);
+}
+}  // namespace
+
 ws_client::ws_client(loop& l, sio_sink& sink, std::size_t index)
-    : sio_client(sink, index), loop_(l), link_(l, *this), mask_key_(l.random32()) {}
+    : sio_client(sink, index), loop_(l), link_(make_link(l, *this)), mask_key_(l.random32()) {}
 
 void ws_client::start() {
-  link_.connect();
+  link_->connect();
 }
 
 void ws_client::close() {
-  link_.close();
+  link_->close();
+}
+
+void ws_client::disconnect() {
+  send_sio("1");
+  // Status code 1000 (normal closure), big-endian.
+  send_frame(ws_op::close, {}, std::string_view("\x03\xe8", 2));
+}
+
+void ws_client::abort() {
+  link_->reset();
+}
+
+void ws_client::stall() {
+  link_->stall();
+}
+
+bool ws_client::server_closed_after_stall() {
+  return link_->server_closed_after_stall();
+}
+
+bool ws_client::server_closed_unread() {
+  return link_->server_closed_unread();
 }
 
 void ws_client::fail(std::string_view why) {
-  link_.close();
+  link_->close();
   mark_closed(why);
 }
 
@@ -31,7 +62,7 @@ void ws_client::on_link_connected() {
   request.append(
       "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
-  link_.write(request);
+  link_->write(request);
 }
 
 void ws_client::on_link_closed(std::string_view why) {
@@ -117,7 +148,7 @@ std::size_t ws_client::consume(std::string_view data) {
 
 void ws_client::on_message(std::string_view text) {
   on_engine_packet(text);
-  if (closed()) link_.close();
+  if (closed()) link_->close();
 }
 
 void ws_client::on_open() {
@@ -135,10 +166,10 @@ void ws_client::send_pong() {
 }
 
 void ws_client::send_frame(ws_op op, std::string_view prefix, std::string_view body) {
-  if (!link_.is_open()) return;
+  if (!link_->is_open()) return;
   frame_out_.clear();
   append_client_frame(frame_out_, op, prefix, body, mask_key_);
-  link_.write(frame_out_);
+  link_->write(frame_out_);
 }
 
 }  // namespace loadgen

@@ -437,10 +437,8 @@ function route(url) {
 const serverOptions = opts.requestTimeout
   ? { headersTimeout: opts.requestTimeout, requestTimeout: opts.requestTimeout, connectionsCheckingInterval: 50 }
   : {};
-const tlsOptions = opts.tlsCert === null
-  ? null
-  : { cert: fs.readFileSync(opts.tlsCert), key: fs.readFileSync(opts.tlsKey) };
-const httpServer = (tlsOptions ? https : http).createServer({ ...serverOptions, ...tlsOptions }, (req, res) => {
+const tlsOptions = opts.tlsCert === null ? null : { cert: fs.readFileSync(opts.tlsCert), key: fs.readFileSync(opts.tlsKey) };
+const handler = (req, res) => {
   const engine = route(req.url);
   if (engine) {
     engine.handleRequest(req, res);
@@ -448,7 +446,10 @@ const httpServer = (tlsOptions ? https : http).createServer({ ...serverOptions, 
   }
   res.writeHead(404, { "Content-Type": "text/plain" });
   res.end("not found");
-});
+};
+const httpServer = tlsOptions
+  ? https.createServer({ ...serverOptions, ...tlsOptions }, handler)
+  : http.createServer(serverOptions, handler);
 
 httpServer.on("upgrade", (req, socket, head) => {
   const engine = route(req.url);
