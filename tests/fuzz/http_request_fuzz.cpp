@@ -419,9 +419,11 @@ void world::check_reply(const memory_exchange& e, const http_reply& r) {
     check(!upgrade);
     return;
   }
-  if (r.content_type == "text/html" && r.status == 400) {
-    // A refused WebSocket upgrade: a raw 400 with the message, then the connection closes.
-    check(upgrade && r.status == 400 && r.close_connection && !r.body.empty());
+  if (r.content_type == "text/html" && (r.status == 400 || r.status == 403)) {
+    // A refused WebSocket upgrade: a raw 400 with the message (403 when the Origin is not on
+    // the allow-list), then the connection closes.
+    check(upgrade && r.close_connection && !r.body.empty());
+    check((r.status == 403) == (r.body == "Origin not allowed"));
     if (!transport_ok) check(r.body == "Transport unknown");
     return;
   }
