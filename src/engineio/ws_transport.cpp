@@ -30,8 +30,9 @@ constexpr std::chrono::seconds close_write_deadline{5};
 // Packets per sendmsg: each takes up to three iovecs, and Linux takes 1,024 per call.
 constexpr std::size_t max_iov = 1024;
 
-// TLS: decrypted bytes per read (a TLS record holds at most 16 KB of them).
-constexpr std::size_t tls_read_chunk = 16 * 1024;
+// TLS: decrypted bytes per read. The buffer lives as long as the connection (a read is always
+// pending), so it is kept small for the many idle ones: a full 16 KB record takes four reads.
+constexpr std::size_t tls_read_chunk = 4 * 1024;
 // TLS: the most copied into one write. More waits for the next write (OpenSSL cuts a write
 // into 16 KB records anyway; the bound keeps the copy of a large burst from doubling it).
 constexpr std::size_t tls_max_write = 256 * 1024;
@@ -150,20 +151,7 @@ void ws_transport::pump() {
     return;
   }
   while (!waiting_writable_ && !socket_closed_ && !write_failed_) {
-    if (front_ == pending_.size()) {
-      pending_.clear();
-      front_ = 0;
-      // A burst's capacity is released; one or two slots stay for the next packet or answer.
-      if (pending_.capacity() > 2) std::vector<message_ptr>().swap(pending_);
-      if (close_frame_sent_) {
-        shutdown_after_close_frame();
-        return;
-      }
-      if (!close_after_write_) return;
-      // docs/PROTOCOL.md 1.11: the reference's close frame has no status (the client sees 1005).
-      close_frame_sent_ = true;
-      pending_.push_back(make_framed(make_ws_close_frame(0)));
-    }
+    if (front_ == pending_.size() && !after_pending_written()) return;
     bool blocked = false;
     if (!send_some(blocked)) {
       write_failed();
@@ -488,21 +476,27 @@ void ws_transport::close_socket() {
 
 // --- TLS ---
 
+bool ws_transport::after_pending_written() {
+  pending_.clear();
+  front_ = 0;
+  // A burst's capacity is released; one or two slots stay for the next packet or answer.
+  if (pending_.capacity() > 2) std::vector<message_ptr>().swap(pending_);
+  if (close_frame_sent_) {
+    shutdown_after_close_frame();
+    return false;
+  }
+  if (!close_after_write_) return false;
+  // docs/PROTOCOL.md 1.11: the reference's close frame has no status (the client sees 1005).
+  close_frame_sent_ = true;
+  pending_.push_back(make_framed(make_ws_close_frame(0)));
+  return true;
+}
+
 void ws_transport::tls_pump() {
   if (tls_->writing || socket_closed_ || write_failed_) return;
   if (front_ == pending_.size()) {
-    pending_.clear();
-    front_ = 0;
     tls_->backlog = 0;
-    if (pending_.capacity() > 2) std::vector<message_ptr>().swap(pending_);
-    if (close_frame_sent_) {
-      shutdown_after_close_frame();
-      return;
-    }
-    if (!close_after_write_) return;
-    // docs/PROTOCOL.md 1.11: the reference's close frame has no status (the client sees 1005).
-    close_frame_sent_ = true;
-    pending_.push_back(make_framed(make_ws_close_frame(0)));
+    if (!after_pending_written()) return;
   }
   // Every pending frame goes into one buffer and one SSL_write: frames queued together share
   // TLS records (a record per frame would cost a MAC, a header and a socket write each).

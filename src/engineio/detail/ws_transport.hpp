@@ -71,6 +71,9 @@ class ws_transport : public std::enable_shared_from_this<ws_transport>, private 
   /// writability). A failure is handled later, on the strand, never inside a caller's write.
   void pump();
   void wait_writable();
+  /// Everything pending is written: releases the list, then queues the close frame when a close
+  /// was asked for (or shuts down once it is out). False when nothing more is to be written.
+  bool after_pending_written();
   /// One sendmsg of the pending frames from the write position; false when the socket failed.
   bool send_some(bool& blocked);
   void write_failed();
