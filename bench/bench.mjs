@@ -15,7 +15,7 @@ import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import process from "node:process";
-import { paths, readOptions, repetitions } from "./options.mjs";
+import { defaults, paths, readOptions, repetitions } from "./options.mjs";
 import {
   CLK_TCK, Generator as LoadGenerator, cpuDelta, cpuSample, machineAndCommit, rssBytes, runAgainst, sleep,
   startServer as startPinned, stopProcess,
@@ -28,10 +28,7 @@ const { benchDir, repoDir, workDir } = paths;
 
 const opts = {
   reps: 3,
-  quick: false,
-  out: null,
-  cppBin: paths.cppBin,
-  loadgenBin: paths.loadgenBin,
+  ...defaults(),
   command: process.env.BENCH_COMMAND ?? "node bench/bench.mjs",
 };
 {

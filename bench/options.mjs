@@ -17,6 +17,9 @@ export const paths = {
   loadgenBin: path.join(repoDir, "build/release/bench/loadgen/socketio-loadgen"),
 };
 
+/** What readOptions sets, before it has read anything: no --quick, no --out, the Release binaries. */
+export const defaults = () => ({ quick: false, out: null, cppBin: paths.cppBin, loadgenBin: paths.loadgenBin });
+
 /** A --reps value: 1 to 20, and 3 for anything that is not a number. */
 export const repetitions = (v) => Math.max(1, Math.min(20, Number(v) || 3));
 

@@ -15,7 +15,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import process from "node:process";
-import { inRange, paths, readOptions } from "./options.mjs";
+import { defaults, inRange, paths, readOptions } from "./options.mjs";
 import {
   CLK_TCK, Generator, cpuDelta, cpuSample, fdCount, machineAndCommit, makeCertificate, machineTicks, processTicks, rssBytes,
   sleep, startServer, stopProcess,
@@ -37,10 +37,7 @@ const opts = {
   pingTimeout: 5000,
   threads: 1,
   tls: false, // wss: the server with --tls-cert/--tls-key, the generators with --tls
-  quick: false,
-  out: null,
-  cppBin: paths.cppBin,
-  loadgenBin: paths.loadgenBin,
+  ...defaults(),
   command: process.env.SOAK_COMMAND ?? "node bench/soak.mjs",
 };
 {

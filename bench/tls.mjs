@@ -17,7 +17,7 @@ import fs from "node:fs";
 import path from "node:path";
 import process from "node:process";
 import { median } from "./load-util.mjs";
-import { paths, readOptions, repetitions } from "./options.mjs";
+import { defaults, paths, readOptions, repetitions } from "./options.mjs";
 import {
   Generator, cpuDelta, cpuSample, machineAndCommit, makeCertificate, rssBytes, runAgainst, sleep, startServer,
   stopProcess,
@@ -28,10 +28,7 @@ const { benchDir, repoDir, workDir } = paths;
 const opts = {
   server: "node",
   reps: 3,
-  quick: false,
-  out: null,
-  cppBin: paths.cppBin,
-  loadgenBin: paths.loadgenBin,
+  ...defaults(),
   command: process.env.TLS_COMMAND ?? null,
 };
 {
