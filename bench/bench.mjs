@@ -13,49 +13,32 @@
 
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import process from "node:process";
-import readline from "node:readline";
-import { fileURLToPath } from "node:url";
+import { defaults, paths, readOptions, repetitions } from "./options.mjs";
+import {
+  CLK_TCK, Generator as LoadGenerator, cpuDelta, cpuSample, machineAndCommit, rssBytes, runAgainst, sleep,
+  startServer as startPinned, stopProcess,
+} from "./proc-util.mjs";
 import { writeReport } from "./report.mjs";
 
-const benchDir = path.dirname(fileURLToPath(import.meta.url));
-const repoDir = path.resolve(benchDir, "..");
-const workDir = path.join(benchDir, ".work");
+const { benchDir, repoDir, workDir } = paths;
 
 // --- options -------------------------------------------------------------------------------
 
 const opts = {
   reps: 3,
-  quick: false,
-  out: null,
-  cppBin: path.join(repoDir, "build/release/examples/socketio-fixture-server"),
-  loadgenBin: path.join(repoDir, "build/release/bench/loadgen/socketio-loadgen"),
+  ...defaults(),
   command: process.env.BENCH_COMMAND ?? "node bench/bench.mjs",
 };
 {
   const argv = process.argv.slice(2);
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    if (a === "--reps") opts.reps = Math.max(1, Math.min(20, Number(v()) || 3));
-    else if (a === "--quick") opts.quick = true;
-    else if (a === "--out") opts.out = path.resolve(v());
-    else if (a === "--cpp-bin") opts.cppBin = path.resolve(v());
-    else if (a === "--loadgen-bin") opts.loadgenBin = path.resolve(v());
-    else if (a === "--render") opts.render = path.resolve(v());
-    else throw new Error(`unknown argument ${a}`);
-  }
-  if (opts.quick && !process.argv.includes("--reps")) opts.reps = 1;
+  readOptions(argv, opts, { values: { "--reps": (v) => (opts.reps = repetitions(v)) } });
+  if (opts.quick && !argv.includes("--reps")) opts.reps = 1;
   opts.out ??= opts.quick ? path.join(workDir, "RESULTS-quick.md") : path.join(benchDir, "RESULTS.md");
 }
 
 const log = (...a) => process.stderr.write(`[bench] ${a.join(" ")}\n`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // --- the plan ------------------------------------------------------------------------------
 
@@ -124,183 +107,18 @@ const scenarios = [
   ...sizes.pings.map((n) => ({ id: `pings-${n}`, kind: "idle", n, pings: true, servers: ["cpp1", "node"], timeoutMs: 180000 })),
 ];
 
-// --- /proc -----------------------------------------------------------------------------------
-
-const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-
-/** utime, stime (ticks) and the per-thread schedstat sum (ns) of a process. */
-function cpuSample(pid) {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  let ns = 0;
-  let threads = 0;
-  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
-      threads++;
-    } catch {
-      // the thread exited between readdir and read
-    }
-  }
-  return { utime: Number(fields[11]), stime: Number(fields[12]), ns, threads, t: performance.now() };
-}
-
-/** The same shape as the generator's "cpu" object, so that the report treats both alike. */
-function cpuDelta(a, b) {
-  const wallSeconds = (b.t - a.t) / 1000;
-  const schedSeconds = (b.ns - a.ns) / 1e9;
-  return {
-    ok: true,
-    userTicks: b.utime - a.utime,
-    systemTicks: b.stime - a.stime,
-    ticksPerSecond: CLK_TCK,
-    userSeconds: (b.utime - a.utime) / CLK_TCK,
-    systemSeconds: (b.stime - a.stime) / CLK_TCK,
-    schedSeconds,
-    wallSeconds,
-    busy: schedSeconds / wallSeconds,
-    threads: b.threads,
-  };
-}
-
-function rssBytes(pid) {
-  const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-  if (!m) throw new Error(`no VmRSS for ${pid}`);
-  return Number(m[1]) * 1024;
-}
-
-/** Busy and total ticks of the whole machine, from the first line of /proc/stat. */
-function machineTicks() {
-  const v = fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
-  const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { busy: total - v[3] - v[4], total };
-}
-
-function processTicks(pid) {
-  try {
-    const s = cpuSample(pid);
-    return s.utime + s.stime;
-  } catch {
-    return NaN;
-  }
-}
-
 // --- processes -------------------------------------------------------------------------------
 
+/** The server `key` pinned to CPU 0, with the ping settings of the scenario. */
 function startServer(key, pings) {
   const s = servers[key];
-  return new Promise((resolve, reject) => {
-    // taskset execs the server, so the child's PID is the server's.
-    const child = spawn("taskset", ["-c", "0", s.cmd, ...s.args(pings ? pingArgs : common)], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`${key}: no "listening" line within 10 s; stderr: ${err.slice(-500)}`));
-    }, 10000);
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = /listening (\d+)/.exec(out);
-      if (m && timer) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(m[1]), pid: child.pid, stderr: () => err });
-      }
-    });
-    child.stderr.on("data", (d) => {
-      err += d;
-      if (err.length > 20000) err = err.slice(-10000);
-    });
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
+  return startPinned(s.cmd, s.args(pings ? pingArgs : common), 0, key);
 }
 
-async function stopProcess(child) {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    return { exit: child.exitCode, signal: child.signalCode, before: true };
-  }
-  const exited = new Promise((r) => child.once("exit", (code, signal) => r({ exit: code, signal })));
-  process.kill(child.pid, "SIGTERM");
-  const res = await Promise.race([exited, sleep(5000).then(() => null)]);
-  if (res) return res;
-  process.kill(child.pid, "SIGKILL");
-  return { ...(await exited), killed: true };
-}
-
-/** One socketio-loadgen process pinned to CPU 1; its stdout is one JSON object per line. */
-class Generator {
+/** One socketio-loadgen process pinned to CPU 1. */
+class Generator extends LoadGenerator {
   constructor(args) {
-    this.child = spawn("taskset", ["-c", "1", opts.loadgenBin, ...args.map(String)], {
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    this.events = [];
-    this.waiters = [];
-    this.stderr = "";
-    // "close", not "exit": it comes after stdout has been read to the end, so the last line
-    // (the result) is never lost to a process that exits quickly.
-    this.exited = new Promise((resolve) => {
-      this.child.on("close", (code, signal) => {
-        this.exit = { code, signal };
-        this.notify();
-        resolve(this.exit);
-      });
-    });
-    this.child.stderr.on("data", (d) => {
-      this.stderr += d;
-      if (this.stderr.length > 20000) this.stderr = this.stderr.slice(-10000);
-    });
-    readline.createInterface({ input: this.child.stdout }).on("line", (line) => {
-      try {
-        this.events.push(JSON.parse(line));
-      } catch {
-        this.events.push({ event: "garbage", line });
-      }
-      this.notify();
-    });
-    this.child.stdin.on("error", () => {}); // the generator may exit before reading
-  }
-
-  notify() {
-    for (const w of this.waiters.splice(0)) w();
-  }
-
-  /** The first event named `name`; an error object when the process exits first or time runs out. */
-  async event(name, timeoutMs) {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const e = this.events.find((x) => x.event === name);
-      if (e) return e;
-      const done = this.events.find((x) => x.event === "done");
-      if (done && name !== "done") return { ...done, ok: false, error: done.error ?? `ended before "${name}"` };
-      if (this.exit) return { ok: false, error: `generator exited (${JSON.stringify(this.exit)}) before "${name}": ${this.stderr.slice(-500)}` };
-      const left = end - Date.now();
-      if (left <= 0) return { ok: false, error: `no "${name}" from the generator within ${timeoutMs} ms` };
-      await new Promise((r) => {
-        const timer = setTimeout(r, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          r();
-        });
-      });
-    }
-  }
-
-  go() {
-    this.child.stdin.write("go\n");
-  }
-
-  async stop() {
-    if (!this.exit) {
-      await Promise.race([this.exited, sleep(3000)]);
-      if (!this.exit) {
-        process.kill(this.child.pid, "SIGKILL");
-        await this.exited;
-      }
-    }
+    super(opts.loadgenBin, args, 1);
   }
 }
 
@@ -378,30 +196,8 @@ async function runIdle(sc, srv, timeoutMs) {
 
 async function runOne(key, sc) {
   const srv = await startServer(key, sc.pings);
-  const m0 = machineTicks();
-  const s0 = processTicks(srv.pid);
-  const started = Date.now();
-  let result;
-  try {
-    result = sc.kind === "idle" ? await runIdle(sc, srv, sc.timeoutMs) : await runLoad(sc, srv, sc.timeoutMs);
-  } catch (e) {
-    result = { ok: false, error: String(e.stack ?? e), generatorCpuSeconds: 0 };
-  }
-  const seconds = (Date.now() - started) / 1000;
-  const m1 = machineTicks();
-  const s1 = processTicks(srv.pid);
-  const stop = await stopProcess(srv.child);
-  // CPU used by anything but this server and the generators during the run, in CPUs (1.0 =
-  // one CPU busy all along): other people's builds and tests disturb the numbers.
-  const other = (m1.busy - m0.busy - (s1 - s0)) / CLK_TCK - (result.generatorCpuSeconds ?? 0);
-  result.otherCpus = Math.max(0, other / seconds);
-  result.seconds = seconds;
-  result.serverExit = stop;
-  if (stop.before) {
-    result.ok = false;
-    result.error = `${result.error ?? ""} server exited during the run: ${JSON.stringify(stop)}; ${srv.stderr().slice(-500)}`;
-  }
-  log(`${sc.id} on ${key}: ${result.ok ? "ok" : "FAILED"} in ${seconds.toFixed(1)} s`);
+  const result = await runAgainst(srv, () => (sc.kind === "idle" ? runIdle(sc, srv, sc.timeoutMs) : runLoad(sc, srv, sc.timeoutMs)));
+  log(`${sc.id} on ${key}: ${result.ok ? "ok" : "FAILED"} in ${result.seconds.toFixed(1)} s`);
   if (!result.ok) log(`  ${String(result.error).slice(0, 800)}`);
   return result;
 }
@@ -451,18 +247,8 @@ function installedVersion(name) {
   }
 }
 
-function git(args) {
-  try {
-    return execFileSync("git", ["-C", repoDir, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-  } catch {
-    return "";
-  }
-}
-
 function environment() {
-  const cpuinfo = fs.readFileSync("/proc/cpuinfo", "utf8");
   const mem = /^MemTotal:\s+(\d+) kB/m.exec(fs.readFileSync("/proc/meminfo", "utf8"))?.[1];
-  const dirty = git(["status", "--porcelain", "--", "src", "include", "examples", "bench/loadgen", "CMakeLists.txt"]);
   const cache = (() => {
     try {
       return fs.readFileSync(path.join(path.dirname(path.dirname(opts.cppBin)), "CMakeCache.txt"), "utf8");
@@ -478,12 +264,8 @@ function environment() {
     // not fatal: the report says "?"
   }
   return {
-    date: new Date().toISOString(),
-    nproc: os.availableParallelism ? os.availableParallelism() : os.cpus().length,
-    model: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? "?",
+    ...machineAndCommit(repoDir),
     memGiB: mem ? (Number(mem) / 1024 / 1024).toFixed(1) : "?",
-    kernel: os.release(),
-    node: process.version,
     compiler,
     socketio: lockVersion("socket.io"),
     engineio: lockVersion("engine.io"),
@@ -492,8 +274,6 @@ function environment() {
     command: opts.command,
     reps: opts.reps,
     quick: opts.quick,
-    commit: git(["rev-parse", "--short=12", "HEAD"]) || "?",
-    dirtyFiles: dirty ? dirty.split("\n").length : 0,
     fdLimit: fdLimit(),
     clkTck: CLK_TCK,
     cppBin: path.relative(repoDir, opts.cppBin),

@@ -15,11 +15,11 @@
 // object goes to stdout; progress and errors to stderr. Exit status 0 when every receiver got
 // every broadcast exactly once, in order, unaltered.
 
-import fs from "node:fs";
 import net from "node:net";
 import process from "node:process";
 import { performance } from "node:perf_hooks";
 import { boundedAll, percentile } from "./load-util.mjs";
+import { CLK_TCK, cpuSample, machineTicks, sleep } from "./proc-util.mjs";
 import { RawClient } from "./raw-client.mjs";
 
 const USAGE = `usage: node bench/cluster-load.mjs --a PORT --b PORT --pids a=PID,b=PID,redis=PID [options]
@@ -30,7 +30,6 @@ const USAGE = `usage: node bench/cluster-load.mjs --a PORT --b PORT --pids a=PID
 `;
 
 const ROOM = "bench-room";
-const CLK_TCK = 100; // Linux USER_HZ
 
 function parseArgs(argv) {
   const o = {
@@ -93,41 +92,23 @@ function parseArgs(argv) {
 }
 
 const log = (...a) => process.stderr.write(`[cluster-load] ${a.join(" ")}\n`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // --- /proc samples ---------------------------------------------------------------------------
 
-/** utime+stime ticks and the per-thread on-CPU nanoseconds of one process. */
+/** utime+stime ticks and the per-thread on-CPU nanoseconds of one process; null once it is gone. */
 function procSample(pid) {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    let ns = 0;
-    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-      try {
-        ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
-      } catch {
-        // the thread exited between readdir and read
-      }
-    }
-    return { utime: Number(fields[11]), stime: Number(fields[12]), ns };
+    return cpuSample(pid);
   } catch {
     return null;
   }
-}
-
-/** Busy and total jiffies of the whole machine (first line of /proc/stat). */
-function machineSample() {
-  const v = fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
-  const total = v.slice(0, 8).reduce((x, y) => x + y, 0);
-  return { busy: total - v[3] - v[4], total };
 }
 
 function sampleAll(pids) {
   const procs = {};
   for (const [k, pid] of Object.entries(pids)) procs[k] = procSample(pid);
   const own = process.cpuUsage();
-  return { t: performance.now(), procs, generator: (own.user + own.system) / 1e6, machine: machineSample() };
+  return { t: performance.now(), procs, generator: (own.user + own.system) / 1e6, machine: machineTicks() };
 }
 
 /**

@@ -1,9 +1,9 @@
-// Process plumbing shared by soak.mjs and tls.mjs: a server or generator started pinned to one
+// Process plumbing shared by the bench scripts: a server or generator started pinned to one
 // CPU, stopped by PID, and /proc readings (CPU, RSS, open descriptors, the machine's CPU).
-// bench.mjs has its own copy of the same steps.
 
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import readline from "node:readline";
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -14,25 +14,33 @@ export function cpuSample(pid) {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   let ns = 0;
+  let threads = 0;
   for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
     try {
       ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+      threads++;
     } catch {
       // the thread exited between readdir and read
     }
   }
-  return { utime: Number(fields[11]), stime: Number(fields[12]), ns, t: performance.now() };
+  return { utime: Number(fields[11]), stime: Number(fields[12]), ns, threads, t: performance.now() };
 }
 
+/** The same shape as the generator's "cpu" object, so that a report treats both alike. */
 export function cpuDelta(a, b) {
   const wallSeconds = (b.t - a.t) / 1000;
   const schedSeconds = (b.ns - a.ns) / 1e9;
   return {
+    ok: true,
+    userTicks: b.utime - a.utime,
+    systemTicks: b.stime - a.stime,
+    ticksPerSecond: CLK_TCK,
     userSeconds: (b.utime - a.utime) / CLK_TCK,
     systemSeconds: (b.stime - a.stime) / CLK_TCK,
     schedSeconds,
     wallSeconds,
     busy: schedSeconds / wallSeconds,
+    threads: b.threads,
   };
 }
 
@@ -106,6 +114,38 @@ export async function stopProcess(child) {
   if (res) return res;
   process.kill(child.pid, "SIGKILL");
   return { ...(await exited), killed: true };
+}
+
+/**
+ * Runs `body()` against the started server `srv`, then stops the server by PID. The result of
+ * `body` (or an error result when it throws) gains `seconds`, `serverExit` and `otherCpus`:
+ * the CPU used meanwhile by anything but this server and the generators, in CPUs (1.0 = one
+ * CPU busy all along), since other people's builds and tests disturb the numbers. A server
+ * that exited on its own during the run fails it.
+ */
+export async function runAgainst(srv, body) {
+  const m0 = machineTicks();
+  const s0 = processTicks(srv.pid);
+  const started = Date.now();
+  let result;
+  try {
+    result = await body();
+  } catch (e) {
+    result = { ok: false, error: String(e.stack ?? e), generatorCpuSeconds: 0 };
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const m1 = machineTicks();
+  const s1 = processTicks(srv.pid);
+  const stop = await stopProcess(srv.child);
+  const other = (m1.busy - m0.busy - (s1 - s0)) / CLK_TCK - (result.generatorCpuSeconds ?? 0);
+  result.otherCpus = Math.max(0, other / seconds);
+  result.seconds = seconds;
+  result.serverExit = stop;
+  if (stop.before) {
+    result.ok = false;
+    result.error = `${result.error ?? ""} server exited during the run: ${JSON.stringify(stop)}; ${srv.stderr().slice(-500)}`;
+  }
+  return result;
 }
 
 /** One socketio-loadgen process pinned to `cpu`; its stdout is one JSON object per line. */
@@ -203,4 +243,19 @@ export function git(repoDir, args) {
   } catch {
     return "";
   }
+}
+
+/** The machine and the checkout a report's figures come from. */
+export function machineAndCommit(repoDir) {
+  const cpuinfo = fs.readFileSync("/proc/cpuinfo", "utf8");
+  const dirty = git(repoDir, ["status", "--porcelain", "--", "src", "include", "examples", "bench/loadgen", "CMakeLists.txt"]);
+  return {
+    date: new Date().toISOString(),
+    nproc: os.availableParallelism ? os.availableParallelism() : os.cpus().length,
+    model: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? "?",
+    kernel: os.release(),
+    node: process.version,
+    commit: git(repoDir, ["rev-parse", "--short=12", "HEAD"]) || "?",
+    dirtyFiles: dirty ? dirty.split("\n").length : 0,
+  };
 }

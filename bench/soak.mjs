@@ -13,18 +13,15 @@
 // --duration plus fixed limits for connecting and ending, and every process is stopped by PID.
 
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
+import { defaults, inRange, paths, readOptions } from "./options.mjs";
 import {
-  CLK_TCK, Generator, cpuSample, fdCount, git, machineTicks, makeCertificate, processTicks, rssBytes, sleep, startServer,
-  stopProcess,
+  CLK_TCK, Generator, cpuDelta, cpuSample, fdCount, machineAndCommit, makeCertificate, machineTicks, processTicks, rssBytes,
+  sleep, startServer, stopProcess,
 } from "./proc-util.mjs";
 
-const benchDir = path.dirname(fileURLToPath(import.meta.url));
-const repoDir = path.resolve(benchDir, "..");
-const workDir = path.join(benchDir, ".work");
+const { benchDir, repoDir, workDir } = paths;
 
 const opts = {
   clients: 10000,
@@ -40,40 +37,22 @@ const opts = {
   pingTimeout: 5000,
   threads: 1,
   tls: false, // wss: the server with --tls-cert/--tls-key, the generators with --tls
-  quick: false,
-  out: null,
-  cppBin: path.join(repoDir, "build/release/examples/socketio-fixture-server"),
-  loadgenBin: path.join(repoDir, "build/release/bench/loadgen/socketio-loadgen"),
+  ...defaults(),
   command: process.env.SOAK_COMMAND ?? "node bench/soak.mjs",
 };
 {
   const argv = process.argv.slice(2);
-  const num = (a, v, lo, hi) => {
-    const x = Number(v);
-    if (!Number.isFinite(x) || x < lo || x > hi) throw new Error(`${a}: ${v} is not in [${lo}, ${hi}]`);
-    return x;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    if (a === "--clients") opts.clients = num(a, v(), 10, 30000);
-    else if (a === "--duration") opts.duration = num(a, v(), 10, 3600);
-    else if (a === "--warmup") opts.warmup = num(a, v(), 0, 3600);
-    else if (a === "--churn-percent") opts.churnPercent = num(a, v(), 0, 20);
-    else if (a === "--resets") opts.resets = num(a, v(), 0, 100);
-    else if (a === "--stalls") opts.stalls = num(a, v(), 0, 100);
-    else if (a === "--threads") opts.threads = num(a, v(), 1, 16);
-    else if (a === "--quick") opts.quick = true;
-    else if (a === "--tls") opts.tls = true;
-    else if (a === "--out") opts.out = path.resolve(v());
-    else if (a === "--cpp-bin") opts.cppBin = path.resolve(v());
-    else if (a === "--loadgen-bin") opts.loadgenBin = path.resolve(v());
-    else if (a === "--render") opts.render = path.resolve(v());
-    else throw new Error(`unknown argument ${a}`);
-  }
+  const num = (name, lo, hi, set) => [name, (v) => set(inRange(name, v, lo, hi))];
+  const values = Object.fromEntries([
+    num("--clients", 10, 30000, (x) => (opts.clients = x)),
+    num("--duration", 10, 3600, (x) => (opts.duration = x)),
+    num("--warmup", 0, 3600, (x) => (opts.warmup = x)),
+    num("--churn-percent", 0, 20, (x) => (opts.churnPercent = x)),
+    num("--resets", 0, 100, (x) => (opts.resets = x)),
+    num("--stalls", 0, 100, (x) => (opts.stalls = x)),
+    num("--threads", 1, 16, (x) => (opts.threads = x)),
+  ]);
+  readOptions(argv, opts, { values, flags: { "--tls": () => (opts.tls = true) } });
   if (opts.quick) {
     // Under a minute: the same shape, smaller and shorter.
     if (!argv.includes("--clients")) opts.clients = 2000;
@@ -144,7 +123,7 @@ async function run() {
           phase: phase === "steady" && genPhase !== "steady" ? "settling" : phase,
           rss: rssBytes(srv.pid),
           fds: fdCount(srv.pid),
-          serverBusy: cpuDelta1(prevCpu, cpu),
+          serverBusy: cpuDelta(prevCpu, cpu).busy,
           active: sum("active"),
           starting: sum("starting"),
           leaving: sum("leaving"),
@@ -221,21 +200,9 @@ async function run() {
   return data;
 }
 
-function cpuDelta1(a, b) {
-  return (b.ns - a.ns) / 1e9 / ((b.t - a.t) / 1000);
-}
-
 function environment() {
-  const cpuinfo = fs.readFileSync("/proc/cpuinfo", "utf8");
-  const dirty = git(repoDir, ["status", "--porcelain", "--", "src", "include", "examples", "bench/loadgen", "CMakeLists.txt"]);
   return {
-    date: new Date().toISOString(),
-    nproc: os.availableParallelism ? os.availableParallelism() : os.cpus().length,
-    model: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? "?",
-    kernel: os.release(),
-    node: process.version,
-    commit: git(repoDir, ["rev-parse", "--short=12", "HEAD"]) || "?",
-    dirtyFiles: dirty ? dirty.split("\n").length : 0,
+    ...machineAndCommit(repoDir),
     command: opts.command,
     cppBin: path.relative(repoDir, opts.cppBin),
   };

@@ -14,46 +14,26 @@
 // exits with a usage error, and this script then says so and exits with status 3.
 
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { median } from "./load-util.mjs";
+import { defaults, paths, readOptions, repetitions } from "./options.mjs";
 import {
-  CLK_TCK, Generator, cpuDelta, cpuSample, git, machineTicks, makeCertificate, processTicks, rssBytes, sleep, startServer,
+  Generator, cpuDelta, cpuSample, machineAndCommit, makeCertificate, rssBytes, runAgainst, sleep, startServer,
   stopProcess,
 } from "./proc-util.mjs";
 
-const benchDir = path.dirname(fileURLToPath(import.meta.url));
-const repoDir = path.resolve(benchDir, "..");
-const workDir = path.join(benchDir, ".work");
+const { benchDir, repoDir, workDir } = paths;
 
 const opts = {
   server: "node",
   reps: 3,
-  quick: false,
-  out: null,
-  cppBin: path.join(repoDir, "build/release/examples/socketio-fixture-server"),
-  loadgenBin: path.join(repoDir, "build/release/bench/loadgen/socketio-loadgen"),
+  ...defaults(),
   command: process.env.TLS_COMMAND ?? null,
 };
 {
   const argv = process.argv.slice(2);
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    if (a === "--server") opts.server = v();
-    else if (a === "--reps") opts.reps = Math.max(1, Math.min(20, Number(v()) || 3));
-    else if (a === "--quick") opts.quick = true;
-    else if (a === "--out") opts.out = path.resolve(v());
-    else if (a === "--cpp-bin") opts.cppBin = path.resolve(v());
-    else if (a === "--loadgen-bin") opts.loadgenBin = path.resolve(v());
-    else if (a === "--render") opts.render = path.resolve(v());
-    else throw new Error(`unknown argument ${a}`);
-  }
+  readOptions(argv, opts, { values: { "--server": (v) => (opts.server = v), "--reps": (v) => (opts.reps = repetitions(v)) } });
   if (opts.server !== "cpp" && opts.server !== "node") throw new Error("--server must be cpp or node");
   if (opts.quick && !argv.includes("--reps")) opts.reps = 1;
   // One report per server, so that a run on one does not replace the other's figures.
@@ -129,28 +109,8 @@ async function idle(srv, tls) {
 async function runOne(kind, tls) {
   const { cmd, args } = serverCommand(tls);
   const srv = await startServer(cmd, args, 0, opts.server);
-  const m0 = machineTicks();
-  const s0 = processTicks(srv.pid);
-  const started = Date.now();
-  let result;
-  try {
-    result = kind === "fanout" ? await fanout(srv, tls) : await idle(srv, tls);
-  } catch (e) {
-    result = { ok: false, error: String(e.stack ?? e), generatorCpuSeconds: 0 };
-  }
-  const seconds = (Date.now() - started) / 1000;
-  const m1 = machineTicks();
-  const s1 = processTicks(srv.pid);
-  const stop = await stopProcess(srv.child);
-  const other = (m1.busy - m0.busy - (s1 - s0)) / CLK_TCK - (result.generatorCpuSeconds ?? 0);
-  result.otherCpus = Math.max(0, other / seconds);
-  result.seconds = seconds;
-  result.serverExit = stop;
-  if (stop.before) {
-    result.ok = false;
-    result.error = `${result.error ?? ""} server exited during the run: ${JSON.stringify(stop)}; ${srv.stderr().slice(-500)}`;
-  }
-  log(`${kind} ${tls ? "tls" : "clear"}: ${result.ok ? "ok" : "FAILED"} in ${seconds.toFixed(1)} s`);
+  const result = await runAgainst(srv, () => (kind === "fanout" ? fanout(srv, tls) : idle(srv, tls)));
+  log(`${kind} ${tls ? "tls" : "clear"}: ${result.ok ? "ok" : "FAILED"} in ${result.seconds.toFixed(1)} s`);
   if (!result.ok) log(`  ${String(result.error).slice(0, 600)}`);
   return result;
 }
@@ -235,8 +195,6 @@ export function writeReport(data, outFile) {
 }
 
 function environment() {
-  const cpuinfo = fs.readFileSync("/proc/cpuinfo", "utf8");
-  const dirty = git(repoDir, ["status", "--porcelain", "--", "src", "include", "examples", "bench/loadgen", "CMakeLists.txt"]);
   let socketio = "?";
   try {
     socketio = JSON.parse(fs.readFileSync(path.join(benchDir, "node_modules/socket.io/package.json"), "utf8")).version;
@@ -244,14 +202,8 @@ function environment() {
     // not installed: the report says "?"
   }
   return {
-    date: new Date().toISOString(),
-    nproc: os.availableParallelism ? os.availableParallelism() : os.cpus().length,
-    model: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? "?",
-    kernel: os.release(),
-    node: process.version,
+    ...machineAndCommit(repoDir),
     socketio,
-    commit: git(repoDir, ["rev-parse", "--short=12", "HEAD"]) || "?",
-    dirtyFiles: dirty ? dirty.split("\n").length : 0,
     command: opts.command,
     reps: opts.reps,
     quick: opts.quick,

@@ -11,32 +11,13 @@
 # openssl (the certificate), taskset and 2 CPUs. Everything stays on 127.0.0.0/8.
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-repo="$(cd "$here/.." && pwd)"
-cd "$repo"
+# shellcheck source=bench/setup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+bench_check_tools bench/tls.sh node npm cmake ninja taskset openssl
+bench_npm_ci
+bench_build
+bench_raise_open_files
 
-for tool in node npm cmake ninja taskset openssl; do
-  command -v "$tool" >/dev/null || { echo "bench/tls.sh: $tool not found" >&2; exit 1; }
-done
-
-echo "== npm ci (bench/)"
-(cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
-
-bin="$repo/build/release/examples/socketio-fixture-server"
-loadgen="$repo/build/release/bench/loadgen/socketio-loadgen"
-echo "== C++ fixture and load generator (Release)"
-if [[ ! -f "$repo/build/release/build.ninja" ]]; then
-  cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release
-fi
-cmake --build build/release -j2 --target socketio-fixture-server socketio-loadgen
-
-want=65536
-soft="$(ulimit -Sn)"
-if [[ "$soft" != "unlimited" && "$soft" -lt "$want" ]]; then
-  ulimit -Sn "$want" 2>/dev/null || ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true
-fi
-
-mkdir -p "$here/.work"
 echo "== TLS cost"
 TLS_COMMAND="bash bench/tls.sh${*:+ $*}" \
-  node "$here/tls.mjs" --cpp-bin "$bin" --loadgen-bin "$loadgen" "$@"
+  node "$bench_dir/tls.mjs" --cpp-bin "$bench_fixture" --loadgen-bin "$bench_loadgen" "$@"

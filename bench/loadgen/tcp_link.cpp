@@ -1,14 +1,8 @@
 #include "tcp_link.hpp"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-
 #include <boost/asio/error.hpp>
 
-#ifndef IP_BIND_ADDRESS_NO_PORT
-#define IP_BIND_ADDRESS_NO_PORT 24
-#endif
+#include "source_socket.hpp"
 
 namespace loadgen {
 
@@ -24,17 +18,10 @@ constexpr int reads_per_wakeup = 4;
 tcp_link::tcp_link(loop& l, handler& h) : loop_(l), handler_(h), socket_(l.io()) {}
 
 void tcp_link::connect() {
-  boost::system::error_code ec;
-  socket_.open(tcp::v4(), ec);
-  if (ec) return fail("socket: " + ec.message());
-  open_ = true;
   stalled_ = false;
-  // Choose the ephemeral port at connect time, per 4-tuple, instead of at bind time, when it
-  // would have to be unique per source address whatever the destination.
-  const int one = 1;
-  ::setsockopt(socket_.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-  socket_.bind(tcp::endpoint(loop_.next_source(), 0), ec);
-  if (ec) return fail("bind: " + ec.message());
+  const std::string failed = open_bound_to(socket_, loop_.next_source());
+  open_ = socket_.is_open();
+  if (!failed.empty()) return fail(failed);
   connecting_ = true;
   const auto gen = ++generation_;
   socket_.async_connect(loop_.server(), [this, gen](const boost::system::error_code& error) {

@@ -1,15 +1,10 @@
 #include "tls_link.hpp"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
 
-#ifndef IP_BIND_ADDRESS_NO_PORT
-#define IP_BIND_ADDRESS_NO_PORT 24
-#endif
+#include "source_socket.hpp"
 
 namespace loadgen {
 
@@ -25,17 +20,11 @@ tls_link::~tls_link() {
 void tls_link::connect() {
   session_ = std::make_shared<session>(loop_.io(), *loop_.tls(), this);
   auto& socket = session_->stream.next_layer();
-  boost::system::error_code ec;
-  socket.open(tcp::v4(), ec);
-  if (ec) return fail("socket: " + ec.message());
-  open_ = true;
   ready_ = false;
   writing_ = false;
-  // As tcp_link: the ephemeral port is chosen per 4-tuple at connect time.
-  const int one = 1;
-  ::setsockopt(socket.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-  socket.bind(tcp::endpoint(loop_.next_source(), 0), ec);
-  if (ec) return fail("bind: " + ec.message());
+  const std::string failed = open_bound_to(socket, loop_.next_source());
+  open_ = socket.is_open();
+  if (!failed.empty()) return fail(failed);
   socket.async_connect(loop_.server(), [s = session_](const boost::system::error_code& error) {
     if (s->owner == nullptr) return;
     tls_link& self = *s->owner;
