@@ -138,6 +138,7 @@
 //                                io.in(room).fetch_sockets(), then emits "thread-done" (room,
 //                                n) to the calling socket, then acks -> n
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -909,7 +910,9 @@ int main(int argc, char** argv) {
   io.also_serve(engine);
 
   std::uint16_t port = 0;
-  boost::asio::ip::tcp::acceptor acceptor(ioc);
+  // On a strand of its own: the accept completions and the close at SIGTERM may otherwise run
+  // on two threads at once (--threads).
+  boost::asio::ip::tcp::acceptor acceptor(boost::asio::make_strand(ioc));
   std::function<void()> accept_next = [&] {
     acceptor.async_accept([&](boost::system::error_code ec, boost::asio::ip::tcp::socket sock) {
       if (!acceptor.is_open()) return;
@@ -939,8 +942,10 @@ int main(int argc, char** argv) {
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   boost::asio::steady_timer grace(ioc);
   signals.async_wait([&](boost::system::error_code, int) {
-    boost::system::error_code ignored;
-    acceptor.close(ignored);
+    boost::asio::post(acceptor.get_executor(), [&] {
+      boost::system::error_code ignored;
+      acceptor.close(ignored);
+    });
     io.close();
     engine.close();
     // A moment for the disconnect handlers and close packets, then stop.
