@@ -26,7 +26,7 @@ import {
 const { benchDir, repoDir, workDir } = paths;
 
 const opts = {
-  server: "node",
+  server: "cpp",
   reps: 3,
   ...defaults(),
   command: process.env.TLS_COMMAND ?? null,
