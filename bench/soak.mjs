@@ -72,7 +72,10 @@ const perProcessConnections = 15000;
 // --- the run ---------------------------------------------------------------------------------
 
 async function run() {
-  const serverArgs = ["--port", 0, "--ping-interval", opts.pingInterval, "--ping-timeout", opts.pingTimeout, "--threads", opts.threads];
+  // The fixture's 1 s Socket.IO connect timeout (FIXTURE.md) would count a replacement client
+  // delayed by the machine's other load as a failure; the soak looks for leaks and lost
+  // messages, so it allows 30 s, as tls.mjs does.
+  const serverArgs = ["--port", 0, "--ping-interval", opts.pingInterval, "--ping-timeout", opts.pingTimeout, "--threads", opts.threads, "--connect-timeout", 30000];
   if (opts.tls) {
     const { cert, key } = makeCertificate(path.join(workDir, "tls"));
     serverArgs.push("--tls-cert", cert, "--tls-key", key);

@@ -43,4 +43,8 @@ void handler_table::clear() {
   entries_ = {};
 }
 
+void handler_table::trim() {
+  if (entries_.capacity() > entries_.size()) entries_.shrink_to_fit();
+}
+
 }  // namespace socketio::detail

@@ -179,6 +179,8 @@ void sio_client::on_connect(sio_packet&& p) {
             *self->log_, [&] { return sock->where("connection handler"); }, h,
             handle_access::make_socket(sock));
       }
+      // Most handlers are registered by now; the table lives as long as the socket.
+      sock->handlers.trim();
       return;
     }
     auto next = [weak, index, run, sock](std::optional<connect_error> err) {

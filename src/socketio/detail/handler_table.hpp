@@ -29,6 +29,9 @@ class handler_table {
   /// while it runs); the once-handlers among them are removed from the table.
   std::vector<socket::event_handler> take(std::string_view event);
   void clear();
+  /// Gives back the capacity growth left unused: called once the connection handlers have
+  /// registered a socket's handlers (17 handlers would otherwise hold room for 32).
+  void trim();
   bool empty() const { return entries_.empty(); }
 
  private:
