@@ -392,7 +392,10 @@ describe("a parked polling GET over TLS", () => {
     });
   }
 
-  it("a pipelined request is not an abort: the session lives on", async () => {
+  // C++ only: this server reads a connection's next request once the one before is answered
+  // (HTTP/1.1 order). Node's http server hands a pipelined request to engine.io at once, which
+  // takes it for an overlapping GET and closes the session.
+  it("a pipelined request is not an abort: the session lives on", { skip: cppOnly }, async () => {
     const sid = await handshakeSid();
     const s = tls.connect({ host: HOST, port: server.port, ca: testCertificates().ca.pem });
     s.on("error", () => {});
